@@ -1,0 +1,160 @@
+"""cumprod(): coerce the input, normalise dim, resolve the dtype, check out, hand over."""
+import operator
+
+import numpy as np
+
+from ._dtypes import input_dtype, result_dtype
+from ._execute import execute
+
+_MISSING = object()
+
+
+def normalize_dim(dim, ndim):
+    """dim as a non-negative axis, with torch's rules and message (SPEC 1)."""
+    if dim is None or isinstance(dim, (bool, np.bool_)):
+        raise TypeError(f"cumprod: dim must be an integer, not {type(dim).__name__}")
+    try:
+        d = operator.index(dim)
+    except TypeError:
+        raise TypeError(f"cumprod: dim must be an integer, not {type(dim).__name__}") from None
+    n = max(ndim, 1)
+    if not -n <= d < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+    return d % n
+
+
+def _check_out(out, shape):
+    if out.shape != shape:
+        raise ValueError(f"cumprod: out has shape {out.shape} but the result has shape "
+                         f"{shape}; numpy arrays are not resized")
+    if not out.flags.writeable:
+        raise ValueError("cumprod: out is read-only")
+    if _self_overlapping(out):
+        raise ValueError("cumprod: out has elements that share memory "
+                         "(a broadcast or as_strided view); each result needs its own")
+
+
+def _self_overlapping(a):
+    """Whether two elements of a share an address."""
+    dims = sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n > 1)
+    if any(s == 0 for s, _ in dims):
+        return True
+    # Each axis stepping over the whole extent of the faster ones: no overlap.
+    extent = a.itemsize
+    for stride, n in dims:
+        if stride < extent:
+            break
+        extent = stride * n
+    else:
+        return False
+    # Interleaved strides (only as_strided makes them): count the addresses.
+    offsets = np.zeros((), np.int64)
+    for stride, n in dims:
+        offsets = np.add.outer(offsets, np.arange(n, dtype=np.int64) * stride).ravel()
+    return np.unique(offsets).size < offsets.size
+
+
+def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
+    """Cumulative product of the elements of `input` along `dim`, as torch.cumprod.
+
+    ``y[..., i, ...] = x[..., 0, ...] * x[..., 1, ...] * ... * x[..., i, ...]``,
+    each lane a strictly sequential product in torch's accumulator type, so the
+    results are bit-identical to ``torch.cumprod`` on the CPU.
+
+    Parameters
+    ----------
+    input : array_like
+        Anything `numpy.asarray` accepts: an ndarray of any strides and byte
+        order, nested lists, a scalar, a CPU torch tensor.  Never modified,
+        unless `out` is the same array.
+    dim : int
+        The axis to scan; negative counts from the end.  `axis` is an alias.
+    dtype : dtype, optional
+        Result dtype: a numpy dtype (or anything `numpy.dtype` accepts) or a
+        torch dtype such as ``torch.int32``.  The input is cast to it first,
+        as `numpy.ndarray.astype` does.
+    out : numpy.ndarray, optional
+        Where to write the result: its shape must be the result's, any strides.
+        Without `dtype`, the result has ``out.dtype``.  It may be the input
+        itself (an in-place scan) or overlap it.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array, or `out` itself.  Without `dtype` and `out`, bool and
+        integer inputs give int64 and floating and complex inputs keep their
+        dtype.
+
+    Raises
+    ------
+    TypeError
+        `dim` missing, None, bool or float; an unsupported dtype (object,
+        strings, datetime, longdouble, ...); `dtype` and ``out.dtype`` differ;
+        `out` not an ndarray.
+    IndexError
+        `dim` out of range.
+    ValueError
+        `out` of the wrong shape, read-only, or with elements sharing memory.
+
+    Notes
+    -----
+    Integers accumulate in 64 bits and wrap modulo 2**bits of the result;
+    float16 accumulates in float32, float32 in float64 (numpy multiplies in
+    float32, so its results differ), complex64 in complex128 with torch's
+    fma-based complex product.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastcumprod import cumprod
+    >>> cumprod([1, 2, 3, 4], 0)
+    array([ 1,  2,  6, 24])
+    >>> cumprod([[1, 2, 3], [4, 5, 6]], 1)
+    array([[  1,   2,   6],
+           [  4,  20, 120]])
+    >>> cumprod([[1, 2, 3], [4, 5, 6]], 0)
+    array([[ 1,  2,  3],
+           [ 4, 10, 18]])
+    >>> cumprod(np.full(4, 1000, np.int32), 0)
+    array([         1000,       1000000,    1000000000, 1000000000000])
+    >>> cumprod(np.full(4, 1000, np.int32), 0, dtype=np.int32)
+    array([      1000,    1000000, 1000000000, -727379968], dtype=int32)
+    >>> cumprod(np.array([200, 2], np.uint8), 0)
+    array([200, 400])
+    >>> 2.0 * cumprod(np.full(5, 0.5, np.float32), 0)
+    array([1.    , 0.5   , 0.25  , 0.125 , 0.0625], dtype=float32)
+    >>> cumprod(np.linspace(0.9, 0.5, 4, dtype=np.float32), 0)
+    array([0.9      , 0.69     , 0.43699998, 0.2185    ], dtype=float32)
+    >>> cumprod(np.array([1e30, 1e30, 1e-30], np.float32), 0)
+    array([1.e+30,    inf, 1.e+30], dtype=float32)
+    >>> cumprod([1.5, 2.5], 0, dtype=np.int64)
+    array([1, 2])
+    >>> buf = np.empty(1000, np.float32)
+    >>> cumprod(np.arange(1, 1001, dtype=np.float32), 0, out=buf) is buf
+    True
+    >>> buf[:5]
+    array([  1.,   2.,   6.,  24., 120.], dtype=float32)
+    """
+    if axis is not _MISSING:
+        if dim is not _MISSING:
+            raise TypeError("cumprod: got both dim and its alias axis")
+        dim = axis
+    if dim is _MISSING:
+        raise TypeError("cumprod: missing required argument 'dim'")
+    x = np.asarray(input)
+    input_dtype(x.dtype)
+    d = normalize_dim(dim, x.ndim)
+    if out is not None and not isinstance(out, np.ndarray):
+        raise TypeError(f"cumprod: out must be a numpy.ndarray, not {type(out).__name__}")
+    res = result_dtype(x.dtype, dtype, out)
+    if out is None:
+        out = np.empty(x.shape, res)
+    else:
+        _check_out(out, x.shape)
+    if x.ndim == 0:
+        # torch copies a 0-d input (cast) without multiplying it by 1.
+        out[()] = x.astype(res)[()]
+    elif x.size:
+        execute(x, out, d)
+    return out

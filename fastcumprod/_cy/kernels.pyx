@@ -1,0 +1,293 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Typed serial cumprod kernels; the wrapper that prepares their arguments is fastcumprod._cython."""
+
+from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t,
+                          uint8_t, uint16_t, uint32_t, uint64_t)
+cimport cython
+cimport numpy as cnp
+
+cnp.import_array()
+
+cdef extern from "fcp.h":
+    ctypedef struct fcp_half:
+        pass
+    float fcp_half_to_float(fcp_half) noexcept nogil
+    fcp_half fcp_half_from_float(float) noexcept nogil
+    fcp_half fcp_half_from_double(double) noexcept nogil
+    double complex fcp_cmul(double complex, double complex) noexcept nogil
+
+# Element types as they lie in memory.  bool is read as uint8 (numpy stores 0/1).
+ctypedef fused src_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+    fcp_half
+    float
+    double
+    float complex
+    double complex
+
+# Result types.  Integer results are stored unsigned: a product modulo 2**bits has
+# the same bits whatever the signedness, and unsigned arithmetic has no overflow UB.
+ctypedef fused dst_t:
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+    fcp_half
+    float
+    double
+    float complex
+    double complex
+
+cdef enum:
+    # Lanes scanned side by side; the accumulators of a block live in one
+    # scratch buffer sized for the widest accumulator (complex128).
+    MAX_BLOCK = 1024
+    ACC_BYTES = MAX_BLOCK * 16
+    # numpy allows 64 dimensions; the outer odometer keeps a counter for each.
+    MAX_OUTER = 64
+
+# Kernel codes of the element types, by kind and width (see type_code).
+cdef enum:
+    SRC_I8, SRC_I16, SRC_I32, SRC_I64, SRC_U8, SRC_U16, SRC_U32, SRC_U64
+    SRC_F16, SRC_F32, SRC_F64, SRC_C64, SRC_C128
+
+
+cdef inline double real_part(src_t v) noexcept nogil:
+    """The value as a double; complex sources give their real part, as numpy's astype."""
+    if src_t is fcp_half:
+        return fcp_half_to_float(v)
+    elif src_t is cython.floatcomplex or src_t is cython.doublecomplex:
+        return v.real
+    else:
+        return <double>v
+
+
+cdef inline void convert(src_t v, dst_t* d) noexcept nogil:
+    """*d = v cast to the result type first, as numpy's astype (SPEC 2)."""
+    if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
+        # Only integer sources are dispatched to integer results (floating ones
+        # go through numpy's astype, see fastcumprod._cython); the float branch
+        # exists because Cython compiles every pair of a fused signature.
+        if src_t is fcp_half or src_t is float or src_t is double or src_t is cython.floatcomplex or src_t is cython.doublecomplex:
+            d[0] = <dst_t><int64_t>real_part(v)
+        else:
+            d[0] = <dst_t>v
+    elif dst_t is fcp_half:
+        if src_t is fcp_half:
+            d[0] = v
+        elif src_t is double or src_t is cython.doublecomplex:
+            d[0] = fcp_half_from_double(real_part(v))
+        elif src_t is float or src_t is cython.floatcomplex:
+            d[0] = fcp_half_from_float(<float>real_part(v))
+        else:
+            # numpy converts integers to half through float (npy_float_to_half).
+            d[0] = fcp_half_from_float(<float>v)
+    elif dst_t is cython.floatcomplex or dst_t is cython.doublecomplex:
+        if src_t is cython.floatcomplex or src_t is cython.doublecomplex:
+            d[0] = <dst_t>v
+        else:
+            d[0] = <dst_t>real_part(v)
+    else:
+        if src_t is fcp_half or src_t is cython.floatcomplex or src_t is cython.doublecomplex:
+            d[0] = <dst_t>real_part(v)
+        else:
+            d[0] = <dst_t>v
+
+
+cdef inline void acc_init(char* acc, Py_ssize_t b, const dst_t* prev,
+                          Py_ssize_t ys_m, bint resume) noexcept nogil:
+    """Start b accumulators at 1 (torch multiplies from 1), or at the row before."""
+    cdef uint64_t* ai = <uint64_t*>acc
+    cdef float* af = <float*>acc
+    cdef double* ad = <double*>acc
+    cdef double complex* ac = <double complex*>acc
+    cdef Py_ssize_t j
+    for j in range(b):
+        if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
+            # Resuming from a stored integer is exact: only the low bits matter.
+            ai[j] = prev[j * ys_m] if resume else 1
+        elif dst_t is fcp_half:
+            af[j] = fcp_half_to_float(prev[j * ys_m]) if resume else 1.0
+        elif dst_t is cython.floatcomplex or dst_t is cython.doublecomplex:
+            ac[j] = <double complex>prev[j * ys_m] if resume else 1.0
+        else:
+            ad[j] = <double>prev[j * ys_m] if resume else 1.0
+
+
+cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y) noexcept nogil:
+    """Multiply accumulator j by v; store it rounded (or wrapped) to the result type."""
+    cdef uint64_t* ai = <uint64_t*>acc
+    cdef float* af = <float*>acc
+    cdef double* ad = <double*>acc
+    cdef double complex* ac = <double complex*>acc
+    cdef dst_t d
+    if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
+        if src_t is int8_t or src_t is int16_t or src_t is int32_t or src_t is int64_t:
+            # Sign-extended, the source is congruent to its narrowed value
+            # modulo 2**bits of every result width: no need to narrow first.
+            ai[j] = ai[j] * <uint64_t><int64_t>v
+        else:
+            convert(v, &d)
+            ai[j] = ai[j] * <uint64_t>d
+        y[0] = <dst_t>ai[j]
+    elif dst_t is fcp_half:
+        convert(v, &d)
+        af[j] = af[j] * fcp_half_to_float(d)
+        y[0] = fcp_half_from_float(af[j])
+    elif dst_t is cython.floatcomplex or dst_t is cython.doublecomplex:
+        convert(v, &d)
+        ac[j] = fcp_cmul(ac[j], <double complex>d)
+        y[0] = <dst_t>ac[j]
+    else:
+        convert(v, &d)
+        ad[j] = ad[j] * <double>d
+        y[0] = <dst_t>ad[j]
+
+
+cdef inline void scan_block(const src_t* x, dst_t* y, char* acc,
+                            Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
+                            Py_ssize_t b, Py_ssize_t xs_m, Py_ssize_t ys_m,
+                            bint resume) noexcept nogil:
+    """Scan b lanes side by side along n: rows when the lanes are contiguous,
+    interleaved chains (to hide multiply latency) when they are not."""
+    cdef Py_ssize_t i, j
+    acc_init(acc, b, y - ys_n if resume else y, ys_m, resume)
+    for i in range(n):
+        for j in range(b):
+            acc_step(acc, j, x[j * xs_m], &y[j * ys_m])
+        x += xs_n
+        y += ys_n
+
+
+cdef void scan_nd(const src_t* x, dst_t* y, int nouter, const Py_ssize_t* oshape,
+                  const Py_ssize_t* xs_o, const Py_ssize_t* ys_o,
+                  Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
+                  Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
+                  Py_ssize_t block, bint resume) noexcept nogil:
+    """Every (outer, n, inner) lane of the plan, walking outer with an odometer."""
+    cdef char acc[ACC_BYTES]
+    cdef Py_ssize_t idx[MAX_OUTER]
+    cdef Py_ssize_t j0, b, k
+    cdef int d
+    for d in range(nouter):
+        idx[d] = 0
+    while True:
+        j0 = 0
+        while j0 < m:
+            b = min(block, m - j0)
+            scan_block(x + j0 * xs_m, y + j0 * ys_m, acc,
+                       n, xs_n, ys_n, b, xs_m, ys_m, resume)
+            j0 += b
+        d = nouter - 1
+        while d >= 0:
+            idx[d] += 1
+            x += xs_o[d]
+            y += ys_o[d]
+            if idx[d] < oshape[d]:
+                break
+            x -= xs_o[d] * oshape[d]
+            y -= ys_o[d] * oshape[d]
+            idx[d] = 0
+            d -= 1
+        if d < 0:
+            return
+
+
+cdef inline void by_src(const char* x, dst_t* y, int src, int nouter, const Py_ssize_t* oshape,
+                        const Py_ssize_t* xs_o, const Py_ssize_t* ys_o,
+                        Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
+                        Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
+                        Py_ssize_t block, bint resume) noexcept nogil:
+    if src == SRC_I8:
+        scan_nd(<const int8_t*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_I16:
+        scan_nd(<const int16_t*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_I32:
+        scan_nd(<const int32_t*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_I64:
+        scan_nd(<const int64_t*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_U8:
+        scan_nd(<const uint8_t*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_U16:
+        scan_nd(<const uint16_t*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_U32:
+        scan_nd(<const uint32_t*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_U64:
+        scan_nd(<const uint64_t*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_F16:
+        scan_nd(<const fcp_half*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_F32:
+        scan_nd(<const float*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_F64:
+        scan_nd(<const double*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    elif src == SRC_C64:
+        scan_nd(<const float complex*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+    else:
+        scan_nd(<const double complex*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+
+
+cdef int type_code(cnp.ndarray a) except -1:
+    """The kernels' code for a's element type: its kind and width."""
+    cdef cnp.dtype descr = a.descr
+    cdef char kind = descr.kind
+    cdef Py_ssize_t size = cnp.PyArray_ITEMSIZE(a)
+    if kind == b'b' or (kind == b'u' and size == 1):
+        return SRC_U8
+    if kind == b'i' or kind == b'u':
+        return ((SRC_U8 if kind == b'u' else SRC_I8)
+                + (0 if size == 1 else 1 if size == 2 else 2 if size == 4 else 3))
+    if kind == b'f' and size <= 8:
+        return SRC_F16 if size == 2 else SRC_F32 if size == 4 else SRC_F64
+    if kind == b'c' and size <= 16:
+        return SRC_C64 if size == 8 else SRC_C128
+    raise TypeError(f"no kernel for dtype {a.dtype}")
+
+
+def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_n,
+         Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
+         Py_ssize_t block, bint resume=False):
+    """y = cumprod(x) over the plan of fastcumprod._layout (strides in elements).
+
+    outer holds (length, x stride, y stride) triples.  With resume, each lane
+    continues from the element of y one step before y's start (integer results).
+    """
+    cdef Py_ssize_t oshape[MAX_OUTER]
+    cdef Py_ssize_t xs_o[MAX_OUTER]
+    cdef Py_ssize_t ys_o[MAX_OUTER]
+    cdef int nouter = len(outer), d
+    cdef int src = type_code(x)
+    cdef int dst = type_code(y)
+    cdef const char* xp = <const char*>cnp.PyArray_DATA(x)
+    cdef char* yp = <char*>cnp.PyArray_DATA(y)
+    if nouter > MAX_OUTER or not 0 < block <= MAX_BLOCK:
+        raise ValueError("invalid plan")
+    for d in range(nouter):
+        oshape[d], xs_o[d], ys_o[d] = outer[d]
+    if m == 0 or n == 0:
+        return
+    with nogil:
+        if dst == SRC_U8 or dst == SRC_I8:
+            by_src(xp, <uint8_t*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+        elif dst == SRC_U16 or dst == SRC_I16:
+            by_src(xp, <uint16_t*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+        elif dst == SRC_U32 or dst == SRC_I32:
+            by_src(xp, <uint32_t*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+        elif dst == SRC_U64 or dst == SRC_I64:
+            by_src(xp, <uint64_t*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+        elif dst == SRC_F16:
+            by_src(xp, <fcp_half*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+        elif dst == SRC_F32:
+            by_src(xp, <float*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+        elif dst == SRC_F64:
+            by_src(xp, <double*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+        elif dst == SRC_C64:
+            by_src(xp, <float complex*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+        else:
+            by_src(xp, <double complex*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
