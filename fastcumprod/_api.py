@@ -154,7 +154,8 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
         _check_out(out, x.shape)
     if x.ndim == 0:
         # torch copies a 0-d input (cast) without multiplying it by 1.
-        out[()] = x.astype(res)[()]
+        with np.errstate(all="ignore"):
+            out[()] = x.astype(res)[()]
     elif x.size:
         execute(x, out, d)
     return out

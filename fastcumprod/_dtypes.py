@@ -57,8 +57,10 @@ def result_dtype(in_dtype, dtype, out):
     """The dtype of the result: dtype=, else out's, else torch's promotion (SPEC 2)."""
     if dtype is not None:
         dtype = _supported(as_dtype(dtype), RESULT_DTYPES, "result")
-        if out is not None and out.dtype != dtype:
-            raise TypeError(f"expected out to have dtype {dtype}, but got {out.dtype}")
+        if out is not None:
+            if out.dtype.newbyteorder("=") != dtype.newbyteorder("="):
+                raise TypeError(f"expected out to have dtype {dtype}, but got {out.dtype}")
+            return out.dtype
         return dtype
     if out is not None:
         return _supported(out.dtype, RESULT_DTYPES, "out")

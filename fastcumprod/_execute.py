@@ -61,6 +61,7 @@ def _execute_cast_blocks(x, out, dim):
     index = [slice(None)] * x.ndim
     for start in range(0, n, rows):
         index[dim] = slice(start, start + rows)
-        block = x[tuple(index)].astype(out.dtype)
+        with np.errstate(all="ignore"):  # as torch: casts do not warn
+            block = x[tuple(index)].astype(out.dtype)
         y = out[tuple(index)]
         _dispatch.scan(block, y, plan(block, y, dim), resume=start > 0)

@@ -16,7 +16,8 @@ from ._dtypes import ACCUMULATOR, result_dtype
 def cumprod(input, dim, *, dtype=None, out=None):
     x = np.asarray(input)
     res = result_dtype(x.dtype, dtype, out)
-    xr = x.astype(res)
+    with np.errstate(all="ignore"):
+        xr = x.astype(res)
     if x.ndim == 0:
         y = xr.copy()
     else:
@@ -45,7 +46,7 @@ def _scan_complex(x):
         c, d = x[i].real.astype(np.float64), x[i].imag.astype(np.float64)
         with np.errstate(all="ignore"):
             re, im = _fma(re, c, -(im * d)), _fma(re, d, im * c)
-        y[i].real, y[i].imag = re, im
+        y.real[i], y.imag[i] = re, im
     return y
 
 
@@ -62,7 +63,7 @@ def _fma_scalar(a, c, z):
     try:
         return float(exact)
     except OverflowError:
-        return math.copysign(math.inf, exact)
+        return math.inf if exact > 0 else -math.inf
 
 
 _fma = np.vectorize(_fma_scalar, otypes=[np.float64])

@@ -1,7 +1,6 @@
 /* C helpers for the Cython kernels: the float16 type and torch's complex product. */
 #ifndef FASTCUMPROD_FCP_H
 #define FASTCUMPROD_FCP_H
-#include <complex.h>
 #include <math.h>
 
 /* IEEE binary16, wrapped in a struct so that Cython sees a type of its own (a
@@ -16,13 +15,21 @@ static inline fcp_half fcp_half_from_float(float f) { fcp_half h; h.v = (_Float1
 /* double -> half in one rounding, as numpy's npy_double_to_half */
 static inline fcp_half fcp_half_from_double(double d) { fcp_half h; h.v = (_Float16)d; return h; }
 
+/* Complex numbers as plain pairs, laid out as numpy's complex64/128.  Not
+ * C99 complex: its product (__muldc3) rounds differently and patches inf/NaN
+ * results, and Cython builds complex values as x + y*I, which turns an
+ * infinite or NaN imaginary part into a NaN real part. */
+typedef struct { float re, im; } fcp_c64;
+typedef struct { double re, im; } fcp_c128;
+
+static inline fcp_c64 fcp_c64_make(float re, float im) { fcp_c64 z = {re, im}; return z; }
+static inline fcp_c128 fcp_c128_make(double re, double im) { fcp_c128 z = {re, im}; return z; }
+
 /* (a+bi)(c+di) as torch's x86-64 build computes it: the compiler contracts
- * c10::complex's a*c - b*d into fma(a, c, -(b*d)) (SPEC 3).  Written out here
- * because C99's complex product (__muldc3) rounds differently and patches
- * inf/NaN results, and because the build disables contraction. */
-static inline double complex fcp_cmul(double complex x, double complex y)
+ * c10::complex's a*c - b*d into fma(a, c, -(b*d)) (SPEC 3); written out
+ * because this build disables contraction. */
+static inline fcp_c128 fcp_cmul(fcp_c128 x, fcp_c128 y)
 {
-    double a = creal(x), b = cimag(x), c = creal(y), d = cimag(y);
-    return CMPLX(fma(a, c, -(b * d)), fma(a, d, b * c));
+    return fcp_c128_make(fma(x.re, y.re, -(x.im * y.im)), fma(x.re, y.im, x.im * y.re));
 }
 #endif

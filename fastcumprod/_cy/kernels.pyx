@@ -3,7 +3,6 @@
 
 from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t,
                           uint8_t, uint16_t, uint32_t, uint64_t)
-cimport cython
 cimport numpy as cnp
 
 cnp.import_array()
@@ -14,7 +13,15 @@ cdef extern from "fcp.h":
     float fcp_half_to_float(fcp_half) noexcept nogil
     fcp_half fcp_half_from_float(float) noexcept nogil
     fcp_half fcp_half_from_double(double) noexcept nogil
-    double complex fcp_cmul(double complex, double complex) noexcept nogil
+    ctypedef struct fcp_c64:
+        float re
+        float im
+    ctypedef struct fcp_c128:
+        double re
+        double im
+    fcp_c64 fcp_c64_make(float, float) noexcept nogil
+    fcp_c128 fcp_c128_make(double, double) noexcept nogil
+    fcp_c128 fcp_cmul(fcp_c128, fcp_c128) noexcept nogil
 
 # Element types as they lie in memory.  bool is read as uint8 (numpy stores 0/1).
 ctypedef fused src_t:
@@ -29,8 +36,8 @@ ctypedef fused src_t:
     fcp_half
     float
     double
-    float complex
-    double complex
+    fcp_c64
+    fcp_c128
 
 # Result types.  Integer results are stored unsigned: a product modulo 2**bits has
 # the same bits whatever the signedness, and unsigned arithmetic has no overflow UB.
@@ -42,8 +49,8 @@ ctypedef fused dst_t:
     fcp_half
     float
     double
-    float complex
-    double complex
+    fcp_c64
+    fcp_c128
 
 cdef enum:
     # Lanes scanned side by side; the accumulators of a block live in one
@@ -63,8 +70,8 @@ cdef inline double real_part(src_t v) noexcept nogil:
     """The value as a double; complex sources give their real part, as numpy's astype."""
     if src_t is fcp_half:
         return fcp_half_to_float(v)
-    elif src_t is cython.floatcomplex or src_t is cython.doublecomplex:
-        return v.real
+    elif src_t is fcp_c64 or src_t is fcp_c128:
+        return v.re
     else:
         return <double>v
 
@@ -75,27 +82,32 @@ cdef inline void convert(src_t v, dst_t* d) noexcept nogil:
         # Only integer sources are dispatched to integer results (floating ones
         # go through numpy's astype, see fastcumprod._cython); the float branch
         # exists because Cython compiles every pair of a fused signature.
-        if src_t is fcp_half or src_t is float or src_t is double or src_t is cython.floatcomplex or src_t is cython.doublecomplex:
+        if src_t is fcp_half or src_t is float or src_t is double or src_t is fcp_c64 or src_t is fcp_c128:
             d[0] = <dst_t><int64_t>real_part(v)
         else:
             d[0] = <dst_t>v
     elif dst_t is fcp_half:
         if src_t is fcp_half:
             d[0] = v
-        elif src_t is double or src_t is cython.doublecomplex:
+        elif src_t is double or src_t is fcp_c128:
             d[0] = fcp_half_from_double(real_part(v))
-        elif src_t is float or src_t is cython.floatcomplex:
+        elif src_t is float or src_t is fcp_c64:
             d[0] = fcp_half_from_float(<float>real_part(v))
         else:
             # numpy converts integers to half through float (npy_float_to_half).
             d[0] = fcp_half_from_float(<float>v)
-    elif dst_t is cython.floatcomplex or dst_t is cython.doublecomplex:
-        if src_t is cython.floatcomplex or src_t is cython.doublecomplex:
-            d[0] = <dst_t>v
+    elif dst_t is fcp_c64:
+        if src_t is fcp_c64 or src_t is fcp_c128:
+            d[0] = fcp_c64_make(<float>v.re, <float>v.im)
         else:
-            d[0] = <dst_t>real_part(v)
+            d[0] = fcp_c64_make(<float>real_part(v), 0)
+    elif dst_t is fcp_c128:
+        if src_t is fcp_c64 or src_t is fcp_c128:
+            d[0] = fcp_c128_make(v.re, v.im)
+        else:
+            d[0] = fcp_c128_make(real_part(v), 0)
     else:
-        if src_t is fcp_half or src_t is cython.floatcomplex or src_t is cython.doublecomplex:
+        if src_t is fcp_half or src_t is fcp_c64 or src_t is fcp_c128:
             d[0] = <dst_t>real_part(v)
         else:
             d[0] = <dst_t>v
@@ -107,7 +119,7 @@ cdef inline void acc_init(char* acc, Py_ssize_t b, const dst_t* prev,
     cdef uint64_t* ai = <uint64_t*>acc
     cdef float* af = <float*>acc
     cdef double* ad = <double*>acc
-    cdef double complex* ac = <double complex*>acc
+    cdef fcp_c128* ac = <fcp_c128*>acc
     cdef Py_ssize_t j
     for j in range(b):
         if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
@@ -115,8 +127,8 @@ cdef inline void acc_init(char* acc, Py_ssize_t b, const dst_t* prev,
             ai[j] = prev[j * ys_m] if resume else 1
         elif dst_t is fcp_half:
             af[j] = fcp_half_to_float(prev[j * ys_m]) if resume else 1.0
-        elif dst_t is cython.floatcomplex or dst_t is cython.doublecomplex:
-            ac[j] = <double complex>prev[j * ys_m] if resume else 1.0
+        elif dst_t is fcp_c64 or dst_t is fcp_c128:
+            ac[j] = fcp_c128_make(prev[j * ys_m].re, prev[j * ys_m].im) if resume else fcp_c128_make(1, 0)
         else:
             ad[j] = <double>prev[j * ys_m] if resume else 1.0
 
@@ -126,7 +138,7 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y) noexcept n
     cdef uint64_t* ai = <uint64_t*>acc
     cdef float* af = <float*>acc
     cdef double* ad = <double*>acc
-    cdef double complex* ac = <double complex*>acc
+    cdef fcp_c128* ac = <fcp_c128*>acc
     cdef dst_t d
     if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
         if src_t is int8_t or src_t is int16_t or src_t is int32_t or src_t is int64_t:
@@ -141,10 +153,14 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y) noexcept n
         convert(v, &d)
         af[j] = af[j] * fcp_half_to_float(d)
         y[0] = fcp_half_from_float(af[j])
-    elif dst_t is cython.floatcomplex or dst_t is cython.doublecomplex:
+    elif dst_t is fcp_c64:
         convert(v, &d)
-        ac[j] = fcp_cmul(ac[j], <double complex>d)
-        y[0] = <dst_t>ac[j]
+        ac[j] = fcp_cmul(ac[j], fcp_c128_make(d.re, d.im))
+        y[0] = fcp_c64_make(<float>ac[j].re, <float>ac[j].im)
+    elif dst_t is fcp_c128:
+        convert(v, &d)
+        ac[j] = fcp_cmul(ac[j], d)
+        y[0] = ac[j]
     else:
         convert(v, &d)
         ad[j] = ad[j] * <double>d
@@ -228,9 +244,9 @@ cdef inline void by_src(const char* x, dst_t* y, int src, int nouter, const Py_s
     elif src == SRC_F64:
         scan_nd(<const double*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
     elif src == SRC_C64:
-        scan_nd(<const float complex*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+        scan_nd(<const fcp_c64*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
     else:
-        scan_nd(<const double complex*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+        scan_nd(<const fcp_c128*>x, y, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
 
 
 cdef int type_code(cnp.ndarray a) except -1:
@@ -288,6 +304,6 @@ def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_
         elif dst == SRC_F64:
             by_src(xp, <double*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
         elif dst == SRC_C64:
-            by_src(xp, <float complex*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+            by_src(xp, <fcp_c64*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
         else:
-            by_src(xp, <double complex*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
+            by_src(xp, <fcp_c128*>yp, src, nouter, oshape, xs_o, ys_o, n, xs_n, ys_n, m, xs_m, ys_m, block, resume)
