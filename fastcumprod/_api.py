@@ -1,5 +1,6 @@
 """cumprod(): coerce the input, normalise dim, resolve the dtype, check out, hand over."""
 import operator
+import warnings
 
 import numpy as np
 
@@ -37,6 +38,8 @@ def _check_out(out, shape):
 
 def _self_overlapping(a):
     """Whether two elements of a share an address."""
+    if a.size <= 1:
+        return False
     dims = sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n > 1)
     if any(s == 0 for s, _ in dims):
         return True
@@ -125,7 +128,7 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
     >>> 2.0 * cumprod(np.full(5, 0.5, np.float32), 0)
     array([1.    , 0.5   , 0.25  , 0.125 , 0.0625], dtype=float32)
     >>> cumprod(np.linspace(0.9, 0.5, 4, dtype=np.float32), 0)
-    array([0.9      , 0.69     , 0.43699998, 0.2185    ], dtype=float32)
+    array([0.9       , 0.68999994, 0.43699998, 0.21849999], dtype=float32)
     >>> cumprod(np.array([1e30, 1e30, 1e-30], np.float32), 0)
     array([1.e+30,    inf, 1.e+30], dtype=float32)
     >>> cumprod([1.5, 2.5], 0, dtype=np.int64)
@@ -152,6 +155,11 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
         out = np.empty(x.shape, res)
     else:
         _check_out(out, x.shape)
+    if x.dtype.kind == "c" and res.kind != "c":
+        # As numpy's astype and torch warn; the real part is a view, not a copy.
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      np.exceptions.ComplexWarning, stacklevel=2)
+        x = x.real
     if x.ndim == 0:
         # torch copies a 0-d input (cast) without multiplying it by 1.
         with np.errstate(all="ignore"):

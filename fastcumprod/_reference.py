@@ -16,6 +16,8 @@ from ._dtypes import ACCUMULATOR, result_dtype
 def cumprod(input, dim, *, dtype=None, out=None):
     x = np.asarray(input)
     res = result_dtype(x.dtype, dtype, out)
+    if x.dtype.kind == "c" and res.kind != "c":
+        x = x.real  # as astype, without its warning; the API warns
     with np.errstate(all="ignore"):
         xr = x.astype(res)
     if x.ndim == 0:
@@ -31,9 +33,9 @@ def cumprod(input, dim, *, dtype=None, out=None):
 def _scan(x, res):
     """cumprod along axis 0 of x, which already has the result dtype."""
     acc = ACCUMULATOR[res.newbyteorder("=")]
-    if res.kind == "c":
-        return _scan_complex(x).astype(res)
     with np.errstate(all="ignore"):
+        if res.kind == "c":
+            return _scan_complex(x).astype(res)
         # accumulate copies x[0] where torch computes 1 * x[0]: the same value
         # for every real number, inf and (quiet) NaN.
         return np.multiply.accumulate(x.astype(acc), axis=0).astype(res)
@@ -44,8 +46,7 @@ def _scan_complex(x):
     re, im = np.ones(x.shape[1:]), np.zeros(x.shape[1:])
     for i in range(x.shape[0]):
         c, d = x[i].real.astype(np.float64), x[i].imag.astype(np.float64)
-        with np.errstate(all="ignore"):
-            re, im = _fma(re, c, -(im * d)), _fma(re, d, im * c)
+        re, im = _fma(re, c, -(im * d)), _fma(re, d, im * c)
         y.real[i], y.imag[i] = re, im
     return y
 

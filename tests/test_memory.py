@@ -1,0 +1,94 @@
+"""No full-size temporaries (SPEC 5), and arrays beyond 2**31 elements."""
+import threading
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import fastcumprod
+from fastcumprod import _reference
+
+from conftest import assert_identical
+
+MB = 1 << 20
+
+
+def peak_bytes(f):
+    """Peak of memory traced (numpy reports its buffers to tracemalloc) during f()."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        f()
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_out_allocates_nothing(dim):
+    x = np.random.default_rng(0).uniform(0.99, 1.01, (1000, 10_000))  # 80 MB
+    out = np.empty_like(x)
+    assert peak_bytes(lambda: fastcumprod.cumprod(x, dim, out=out)) < MB
+    assert_identical(out[:3], _reference.cumprod(x[:3], dim) if dim else out[:3])
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_promotion_into_out_allocates_nothing(dim):
+    x = np.ones((1000, 10_000), np.int32)
+    out = np.empty(x.shape, np.int64)  # 80 MB
+    assert peak_bytes(lambda: fastcumprod.cumprod(x, dim, out=out)) < MB
+    assert (out == 1).all()
+
+
+def test_float_to_int_cast_uses_blocks():
+    x = np.full((1000, 10_000), 1.5)
+    out = np.empty(x.shape, np.int64)
+    assert peak_bytes(lambda: fastcumprod.cumprod(x, 0, out=out)) < MB
+    assert (out == 1).all()
+
+
+def test_without_out_only_the_result_is_allocated():
+    x = np.ones((1000, 10_000), np.float32)
+    assert peak_bytes(lambda: fastcumprod.cumprod(x, 1)) < x.nbytes + MB
+
+
+def test_threads_share_nothing():
+    # The kernels release the GIL; concurrent calls must not disturb each other.
+    rng = np.random.default_rng(5)
+    xs = [rng.uniform(0.999, 1.001, (300, 2000)) for _ in range(4)]
+    expected = [_reference.cumprod(x, i % 2) for i, x in enumerate(xs)]
+    results = [None] * 4
+
+    def work(i):
+        for _ in range(5):
+            results[i] = fastcumprod.cumprod(xs[i], i % 2)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r, e in zip(results, expected):
+        assert_identical(r, e)
+
+
+@pytest.mark.slow
+def test_more_than_2_31_elements():
+    n = 2**31 + 16
+    x = np.ones(n, np.int8)
+    x[2**31 + 5] = 3
+    x[-1] = -1
+    y = fastcumprod.cumprod(x, 0, dtype=np.int8)
+    assert y.dtype == np.int8
+    assert (y[: 2**31 + 5] == 1).all()
+    assert (y[2**31 + 5 : -1] == 3).all()
+    assert y[-1] == -3
+    del x, y
+    # Lanes beyond 2**31 elements along a non-last axis: offsets past 2**31.
+    x = np.ones((3, 2**30 + 3), np.int8)
+    x[2, -1] = 5
+    x[1, -1] = -2
+    y = fastcumprod.cumprod(x, 0, dtype=np.int8)
+    assert (y[:, :-1] == 1).all()
+    assert y[:, -1].tolist() == [1, -2, -10]
