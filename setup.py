@@ -10,7 +10,8 @@ extension = Extension(
     "fastcumprod._cy.kernels",
     ["fastcumprod/_cy/kernels.pyx"],
     include_dirs=[numpy.get_include(), "fastcumprod/_cy"],
-    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION"),
+                   ("CYTHON_INLINE", "inline __attribute__((always_inline))")],
     extra_compile_args=["-O3", "-ffp-contract=off", "-fno-math-errno"],
 )
 

@@ -1,17 +1,10 @@
 """The (outer, n, inner) view of a strided cumprod along one axis (SPEC 7)."""
 from typing import NamedTuple
 
-# Lanes scanned side by side by one kernel call on a block.  Rows: when the
-# lanes are contiguous, a block of ROW_BLOCK of them streams through cache
-# (see `python -m fastcumprod bench`, README).  Chains: when each lane is
-# contiguous along the scan, LANE_BLOCK independent products hide the 4-cycle
-# multiply latency.
-ROW_BLOCK = 512
-LANE_BLOCK = 8
-
-
 class Plan(NamedTuple):
-    """Strides are in elements; outer holds (length, x stride, y stride) triples."""
+    """Strides are in elements; outer holds (length, x stride, y stride) triples.
+    chains: the scanned axis is the faster one, so lanes are scanned as
+    interleaved chains; else as rows of lanes side by side."""
     outer: tuple
     n: int
     xs_n: int
@@ -19,7 +12,7 @@ class Plan(NamedTuple):
     m: int
     xs_m: int
     ys_m: int
-    block: int
+    chains: bool
 
 
 def plan(x, y, dim):
@@ -39,6 +32,5 @@ def plan(x, y, dim):
             merged.append((length, xs, ys))
     m, xs_m, ys_m = merged.pop() if merged else (1, 0, 0)
     n, xs_n, ys_n = x.shape[dim], x.strides[dim] // xi, y.strides[dim] // yi
-    rows = abs(xs_m) + abs(ys_m) < abs(xs_n) + abs(ys_n)
-    return Plan(tuple(merged), n, xs_n, ys_n, m, xs_m, ys_m,
-                ROW_BLOCK if rows else LANE_BLOCK)
+    chains = abs(xs_n) + abs(ys_n) <= abs(xs_m) + abs(ys_m)
+    return Plan(tuple(merged), n, xs_n, ys_n, m, xs_m, ys_m, chains)
