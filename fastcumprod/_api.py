@@ -152,7 +152,10 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
         raise TypeError(f"cumprod: out must be a numpy.ndarray, not {type(out).__name__}")
     res = result_dtype(x.dtype, dtype, out)
     if out is None:
-        out = np.empty(x.shape, res)
+        # In the input's memory order, as torch does: the scan then reads and
+        # writes in the same order (a C-order result of a Fortran-order input
+        # would be written across its rows).
+        out = np.empty_like(x, dtype=res)
     else:
         _check_out(out, x.shape)
     if x.dtype.kind == "c" and res.kind != "c":

@@ -1,0 +1,45 @@
+"""python -m fastcumprod {bench,info}"""
+import argparse
+import os
+import platform
+import sys
+from importlib import metadata
+
+
+def _version(name):
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def info():
+    import numpy
+    import fastcumprod
+    print(f"fastcumprod {fastcumprod.__version__}")
+    print(f"python      {platform.python_version()} ({platform.machine()}, {os.cpu_count()} CPUs)")
+    print(f"numpy       {numpy.__version__}")
+    for name in ("numba", "torch"):
+        print(f"{name:11s} {_version(name)}")
+    print("backends    cython")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m fastcumprod")
+    sub = parser.add_subparsers(dest="command", required=True)
+    bench = sub.add_parser("bench", help="time cumprod against numpy, torch and np.copyto")
+    bench.add_argument("--full", action="store_true", help="every case, not the quick few")
+    bench.add_argument("--rounds", type=int, default=5, help="interleaved rounds (best is kept)")
+    bench.add_argument("--case", help="only cases whose name contains this")
+    sub.add_parser("info", help="versions, backends, threads")
+    args = parser.parse_args(argv)
+    if args.command == "info":
+        info()
+    else:
+        from . import _bench
+        _bench.run(full=args.full, rounds=args.rounds, select=args.case,
+                   print=lambda *a: print(*a, flush=True))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""`python -m fastcumprod bench`: speed against numpy, torch and np.copyto."""
+import time
+
+import numpy as np
+
+from . import _reference
+from ._api import cumprod
+from ._cases import CASES
+
+# Lanes checked against the (slow, exact) complex reference per case.
+_COMPLEX_CHECK_LANES = 16
+
+
+def _best_times(contenders, rounds):
+    """Best time of each contender, running them in turn in every round so that
+    drifts in machine load fall on all of them alike."""
+    best = dict.fromkeys(contenders, float("inf"))
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
+def _check(case, x, y):
+    """y against the reference: all of it, or for complex a few lanes."""
+    if y.dtype.kind == "c":
+        lanes = tuple(slice(None) if a == case.dim else slice(0, _COMPLEX_CHECK_LANES)
+                      for a in range(x.ndim))
+        x, y = x[lanes], y[lanes]
+    expected = _reference.cumprod(x, case.dim, dtype=case.result)
+    if y.dtype != expected.dtype or not np.array_equal(
+            np.ascontiguousarray(y).view(np.uint8), np.ascontiguousarray(expected).view(np.uint8)):
+        raise AssertionError(f"{case.name}: result differs from the reference")
+
+
+def _contenders(case, x, torch):
+    out = np.empty_like(x, dtype=cumprod(x.flat[:1], 0, dtype=case.result).dtype)
+    copy_dst = np.empty_like(out)
+    res = {
+        "fastcumprod": lambda: cumprod(x, case.dim, dtype=case.result),
+        "fcp out=": lambda: cumprod(x, case.dim, dtype=case.result, out=out),
+        "numpy": lambda: np.cumprod(x, axis=case.dim, dtype=case.result),
+        "copyto": lambda: np.copyto(copy_dst, out),
+    }
+    if torch is not None:
+        # torch cannot wrap negative strides: it gets a contiguous copy, untimed.
+        t = torch.from_numpy(x if all(s >= 0 for s in x.strides) else x.copy())
+        dtype = None if case.result is None else getattr(torch, case.result)
+        threads = torch.get_num_threads()
+
+        def torch_one_thread():
+            torch.set_num_threads(1)
+            try:
+                torch.cumprod(t, case.dim, dtype=dtype)
+            finally:
+                torch.set_num_threads(threads)
+
+        res["torch"] = lambda: torch.cumprod(t, case.dim, dtype=dtype)
+        res["torch 1 thr"] = torch_one_thread
+    return res
+
+
+def run(full=False, rounds=5, select=None, print=print):
+    """Time every case (the quick ones unless full), print a row as each ends."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    cases = [c for c in CASES if (full or c.quick) and (select is None or select in c.name)]
+    names = ["fastcumprod", "fcp out=", "numpy"] + (["torch", "torch 1 thr"] if torch else []) + ["copyto"]
+    head = f"{'case':28s}" + "".join(f"{n:>12s}" for n in names) + f"{'vs numpy':>10s}"
+    if torch:
+        head += f"{'vs torch':>10s}{'vs torch1':>10s}"
+    print("times in ms, best of %d interleaved rounds; 'vs X' = time of X / time of "
+          "fastcumprod; 'out/copy' = fcp out= / np.copyto of the result's bytes" % rounds)
+    print(head + f"{'out/copy':>10s}")
+    rows = []
+    for case in cases:
+        x = case.make()
+        _check(case, x, cumprod(x, case.dim, dtype=case.result))
+        best = _best_times(_contenders(case, x, torch), rounds)
+        line = f"{case.name:28s}" + "".join(f"{best[n] * 1e3:12.2f}" for n in names)
+        line += f"{best['numpy'] / best['fastcumprod']:10.1f}"
+        if torch:
+            line += f"{best['torch'] / best['fastcumprod']:10.1f}"
+            line += f"{best['torch 1 thr'] / best['fastcumprod']:10.1f}"
+        line += f"{best['fcp out='] / best['copyto']:10.2f}"
+        print(line)
+        rows.append((case, best))
+    return rows

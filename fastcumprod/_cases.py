@@ -1,0 +1,54 @@
+"""The benchmark cases, one table for `python -m fastcumprod bench` and asv."""
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+
+class Case(NamedTuple):
+    name: str
+    shape: tuple
+    dtype: str
+    dim: int
+    order: str = "C"          # memory order of the array made: "C" or "F"
+    view: str = ""            # "T": its transpose; "neg": reversed along dim
+    result: Optional[str] = None  # dtype= of the call
+    quick: bool = False       # in the default `bench` run
+
+    def make(self, seed=0):
+        """The input: values near 1, so that long products stay finite and
+        the timings measure the arithmetic, not inf or denormal slow paths."""
+        rng = np.random.default_rng(seed)
+        shape = self.shape[::-1] if self.view == "T" else self.shape
+        dtype = np.dtype(self.dtype)
+        if dtype.kind in "iu":
+            x = rng.integers(1, 3, shape).astype(dtype)
+        else:
+            x = rng.uniform(0.999, 1.001, shape)
+            if dtype.kind == "c":
+                x = x + 1j * rng.uniform(-1e-3, 1e-3, shape)
+            x = x.astype(dtype)
+        x = np.asarray(x, order=self.order)
+        if self.view == "T":
+            x = x.T
+        elif self.view == "neg":
+            x = x[(slice(None),) * (self.dim % x.ndim) + (slice(None, None, -1),)]
+        return x
+
+
+CASES = [
+    Case("1-D float64", (2**24,), "float64", 0, quick=True),
+    Case("1-D float32", (2**24,), "float32", 0),
+    Case("1-D int64", (2**24,), "int64", 0),
+    Case("1-D int32 dtype=int32", (2**24,), "int32", 0, result="int32"),
+    Case("2-D C float64 dim 0", (2048, 8192), "float64", 0, quick=True),
+    Case("2-D C float64 dim 1", (2048, 8192), "float64", 1, quick=True),
+    Case("2-D F float32 dim 0", (8192, 2048), "float32", 0, order="F"),
+    Case("2-D F float32 dim 1", (8192, 2048), "float32", 1, order="F"),
+    Case("3-D float64 dim 1", (128, 512, 256), "float64", 1, quick=True),
+    Case("2**19x8 float64 dim 1", (2**19, 8), "float64", 1),
+    Case("complex128 dim 1", (1024, 4096), "complex128", 1),
+    Case("int16 dim 0 -> int64", (4096, 2048), "int16", 0),
+    Case("int32 dim 1 -> int64", (4096, 2048), "int32", 1, quick=True),
+    Case("transposed float64 dim 0", (8192, 2048), "float64", 0, view="T"),
+    Case("reversed float64 dim 1", (2048, 8192), "float64", 1, view="neg"),
+]
