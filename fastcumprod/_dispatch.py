@@ -1,7 +1,127 @@
-"""Hands a planned call to a backend's kernel."""
+"""Backend choice, thread count and their environment variables; hands a
+planned call to a kernel."""
+import os
+import threading
+
 from ._cy import kernels as _cython
+
+BACKENDS = ("auto", "cython", "numba")
+
+# auto picks numba for calls of at least this many elements, with 2 or more
+# threads and work for 2 or more of them (crossovers measured on the 2-core
+# development machine with `python -m fastcumprod crossover`; README).
+AUTO_MIN_ELEMENTS = 1 << 18
+
+
+def _env_backend():
+    name = os.environ.get("FASTCUMPROD_BACKEND", "auto")
+    if name not in BACKENDS:
+        raise ValueError(f"FASTCUMPROD_BACKEND={name!r}: expected one of {', '.join(BACKENDS)}")
+    return name
+
+
+def _env_threads():
+    value = os.environ.get("FASTCUMPROD_NUM_THREADS")
+    if value is None:
+        return os.cpu_count() or 1
+    try:
+        return _check_threads(int(value))
+    except ValueError:
+        raise ValueError(f"FASTCUMPROD_NUM_THREADS={value!r}: expected a positive integer") from None
+
+
+def _check_threads(n):
+    if n < 1:
+        raise ValueError(f"the number of threads must be at least 1, not {n}")
+    return n
+
+
+_backend = _env_backend()
+_threads = _env_threads()
+_numba = None               # fastcumprod._numba, once imported
+_preparing = set()          # kernels being compiled on the side
+_preparing_lock = threading.Lock()
+
+
+def set_backend(name):
+    """Choose the kernels: "cython" (serial, compiled ahead of time), "numba"
+    (parallel, compiled on first use and cached on disk) or "auto" (the faster
+    one for each call; the default).  Also FASTCUMPROD_BACKEND."""
+    global _backend
+    if name not in BACKENDS:
+        raise ValueError(f"backend {name!r}: expected one of {', '.join(BACKENDS)}")
+    _backend = name
+
+
+def get_backend():
+    """The backend set by set_backend or FASTCUMPROD_BACKEND."""
+    return _backend
+
+
+def set_num_threads(n):
+    """Threads for the parallel kernels (also FASTCUMPROD_NUM_THREADS; default:
+    every CPU).  Numba's own limit, NUMBA_NUM_THREADS, caps it."""
+    global _threads
+    _threads = _check_threads(int(n))
+
+
+def get_num_threads():
+    return _threads
+
+
+def numba_supports(x, y, plan):
+    """Numba has no float16 arithmetic, and its kernels take 3-D views: at
+    most one outer axis.  Resumed blocks (casts) are short: Cython serves them."""
+    return "float16" not in (x.dtype.name, y.dtype.name) and len(plan.outer) <= 1
+
+
+def _load_numba():
+    global _numba
+    if _numba is None:
+        from . import _numba as module
+        _numba = module
+    return _numba
+
+
+def _prepare_on_the_side(x, y, plan):
+    """Import numba and compile (or load from its disk cache) this call's kernel
+    in a background thread, so that auto never makes a call wait for either."""
+    key = None if _numba is None else _numba.signature(x, y, plan)
+    with _preparing_lock:
+        if key in _preparing:
+            return
+        _preparing.add(key)
+
+    def prepare():
+        module = _load_numba()
+        sig = module.signature(x, y, plan)
+        with _preparing_lock:
+            if key is None and sig in _preparing:
+                return
+            _preparing.add(sig)
+        module.compile(x, y, plan)
+
+    threading.Thread(target=prepare, daemon=True).start()
+
+
+def _auto_wants_numba(x, y, plan):
+    outer = plan.outer[0][0] if plan.outer else 1
+    lanes = outer * plan.m
+    floating_lane = lanes == 1 and y.dtype.kind not in "iu"
+    return (_threads > 1 and x.size >= AUTO_MIN_ELEMENTS and not floating_lane
+            and numba_supports(x, y, plan))
 
 
 def scan(x, y, plan, resume=False):
     """y = cumprod(x) along the plan; x and y are native-order, aligned arrays."""
+    if not resume and _backend != "cython":
+        if _backend == "numba" and numba_supports(x, y, plan):
+            if _load_numba().scan(x, y, plan, _threads):
+                return
+        elif _backend == "auto" and _auto_wants_numba(x, y, plan):
+            if _numba is not None and _numba.compiled(x, y, plan):
+                if _numba.scan(x, y, plan, _threads):
+                    return
+            else:
+                _prepare_on_the_side(x, y, plan)
     _cython.scan(x, y, *plan, resume)

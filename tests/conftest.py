@@ -1,10 +1,26 @@
 import numpy as np
 import pytest
 
+import fastcumprod
+
 try:
     import torch
 except ImportError:
     torch = None
+
+
+# Every test runs under each backend: a new backend is one more name here.
+BACKENDS = ["cython", "numba"]
+
+
+@pytest.fixture(params=BACKENDS, autouse=True, scope="module")
+def backend(request):
+    """The backend the tests of a module run under (module-scoped so that
+    hypothesis tests may use it)."""
+    previous = fastcumprod.get_backend()
+    fastcumprod.set_backend(request.param)
+    yield request.param
+    fastcumprod.set_backend(previous)
 
 
 def assert_identical(actual, expected):

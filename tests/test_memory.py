@@ -14,7 +14,9 @@ MB = 1 << 20
 
 
 def peak_bytes(f):
-    """Peak of memory traced (numpy reports its buffers to tracemalloc) during f()."""
+    """Peak of memory traced (numpy reports its buffers to tracemalloc) during
+    f(), after one call that imports and compiles what it needs."""
+    f()
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()

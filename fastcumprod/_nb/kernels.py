@@ -1,0 +1,167 @@
+"""Numba-parallel cumprod kernels; the wrapper that prepares their arguments is fastcumprod._dispatch.
+
+They walk the same (outer, n, inner) plan as the Cython kernels, given as 3-D
+views (outer, n, inner).  Threads split blocks of lanes, never a floating lane;
+a lone integer lane is split in a two-pass scan (exact modulo 2**64).  Integer
+results come as unsigned views (the same bits, no overflow traps), bool inputs
+as uint8.  Never fastmath: results are bit-identical to the Cython kernels.
+"""
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic, overload
+
+# Lanes per task when the lanes are side by side in memory (rows): whole
+# rows stream best, as in the Cython kernels.
+ROW_BLOCK = 4096
+# Interleaved chains per task when each lane is contiguous along the scan.
+CHAINS = 4
+# Elements per task of a split integer lane.
+SPLIT_CHUNK = 1 << 16
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a * b + c rounded once (llvm.fma: the fma instruction where the CPU has it)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        d = ir.DoubleType()
+        fn = builder.module.declare_intrinsic("llvm.fma", [d], ir.FunctionType(d, [d, d, d]))
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+def _one(y):
+    """The accumulator's 1 for results of y's dtype (SPEC 3)."""
+
+
+def _factor(v, y):
+    """v cast to y's dtype first, as numpy's astype, then to the accumulator."""
+
+
+def _store(acc, y):
+    """The accumulator rounded (or wrapped) to y's dtype."""
+
+
+def _mul(acc, f):
+    """acc * f in the accumulator: torch's fma-based product for complex."""
+
+
+@overload(_one, inline="always")
+def _one_impl(y):
+    dt = y.dtype
+    if isinstance(dt, types.Integer):
+        return lambda y: np.uint64(1)
+    if isinstance(dt, types.Float):
+        return lambda y: np.float64(1.0)
+    return lambda y: complex(1.0, 0.0)
+
+
+@overload(_factor, inline="always")
+def _factor_impl(v, y):
+    dt = y.dtype
+    if isinstance(dt, types.Integer):
+        # Sign-extended, an integer is congruent to its narrowed value modulo
+        # 2**bits of every result width, so it need not be narrowed first.
+        if v.signed:
+            return lambda v, y: np.uint64(np.int64(v))
+        return lambda v, y: np.uint64(v)
+    if dt == types.float32:
+        return lambda v, y: np.float64(np.float32(v))
+    if dt == types.float64:
+        return lambda v, y: np.float64(v)
+    real = types.float32 if dt == types.complex64 else types.float64
+    if isinstance(v, types.Complex):
+        return lambda v, y: complex(np.float64(real(v.real)), np.float64(real(v.imag)))
+    return lambda v, y: complex(np.float64(real(v)), 0.0)
+
+
+@overload(_store, inline="always")
+def _store_impl(acc, y):
+    dt = y.dtype
+    return lambda acc, y: dt(acc)
+
+
+@overload(_mul, inline="always")
+def _mul_impl(acc, f):
+    if isinstance(acc, types.Complex):
+        def cmul(acc, f):
+            # torch's x86-64 build contracts c10::complex's product (SPEC 3).
+            return complex(_fma(acc.real, f.real, -(acc.imag * f.imag)),
+                           _fma(acc.real, f.imag, acc.imag * f.real))
+        return cmul
+    return lambda acc, f: acc * f
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def scan_rows(x, y):
+    """Lanes side by side (inner axis the fastest): out[o, i, :] = out[o, i-1, :] * x[o, i, :],
+    one block of lanes per task."""
+    outer, n, m = x.shape
+    blocks = (m + ROW_BLOCK - 1) // ROW_BLOCK
+    for t in prange(outer * blocks):
+        o = t // blocks
+        j0 = (t - o * blocks) * ROW_BLOCK
+        j1 = min(j0 + ROW_BLOCK, m)
+        acc = np.full(j1 - j0, _one(y))
+        for i in range(n):
+            for j in range(j0, j1):
+                a = _mul(acc[j - j0], _factor(x[o, i, j], y))
+                acc[j - j0] = a
+                y[o, i, j] = _store(a, y)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def scan_chains(x, y):
+    """Lanes each contiguous along n: CHAINS interleaved chains per task, each
+    row loaded before it is stored (see the Cython kernel)."""
+    outer, n, m = x.shape
+    groups = (m + CHAINS - 1) // CHAINS
+    for t in prange(outer * groups):
+        o = t // groups
+        j = (t - o * groups) * CHAINS
+        if j + CHAINS <= m:
+            a0 = a1 = a2 = a3 = _one(y)
+            for i in range(n):
+                v0, v1, v2, v3 = x[o, i, j], x[o, i, j + 1], x[o, i, j + 2], x[o, i, j + 3]
+                a0 = _mul(a0, _factor(v0, y))
+                a1 = _mul(a1, _factor(v1, y))
+                a2 = _mul(a2, _factor(v2, y))
+                a3 = _mul(a3, _factor(v3, y))
+                y[o, i, j] = _store(a0, y)
+                y[o, i, j + 1] = _store(a1, y)
+                y[o, i, j + 2] = _store(a2, y)
+                y[o, i, j + 3] = _store(a3, y)
+        else:
+            for jj in range(j, m):
+                a = _one(y)
+                for i in range(n):
+                    a = _mul(a, _factor(x[o, i, jj], y))
+                    y[o, i, jj] = _store(a, y)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def scan_split(x, y):
+    """One integer lane in chunks: the chunks' products in parallel, their
+    running products in order, then each chunk scanned from its carry in
+    parallel.  Exact: integer products are taken modulo 2**64."""
+    n = x.shape[0]
+    chunks = (n + SPLIT_CHUNK - 1) // SPLIT_CHUNK
+    totals = np.empty(chunks, np.uint64)
+    for c in prange(chunks):
+        p = np.uint64(1)
+        for i in range(c * SPLIT_CHUNK, min((c + 1) * SPLIT_CHUNK, n)):
+            p = p * _factor(x[i], y)
+        totals[c] = p
+    carry = np.uint64(1)
+    for c in range(chunks):
+        p = totals[c]
+        totals[c] = carry
+        carry = carry * p
+    for c in prange(chunks):
+        a = totals[c]
+        for i in range(c * SPLIT_CHUNK, min((c + 1) * SPLIT_CHUNK, n)):
+            a = a * _factor(x[i], y)
+            y[i] = _store(a, y)
