@@ -21,7 +21,9 @@ def info():
     print(f"numpy       {numpy.__version__}")
     for name in ("numba", "torch"):
         print(f"{name:11s} {_version(name)}")
-    print("backends    cython")
+    backends = "cython" + (", numba" if _version("numba") != "not installed" else "")
+    print(f"backends    {backends}; using {fastcumprod.get_backend()}")
+    print(f"threads     {fastcumprod.get_num_threads()}")
 
 
 def main(argv=None):
@@ -32,9 +34,17 @@ def main(argv=None):
     bench.add_argument("--rounds", type=int, default=5, help="interleaved rounds (best is kept)")
     bench.add_argument("--case", help="only cases whose name contains this")
     sub.add_parser("info", help="versions, backends, threads")
+    sub.add_parser("warmup", help="compile and cache every numba kernel (minutes, once)")
     args = parser.parse_args(argv)
     if args.command == "info":
         info()
+    elif args.command == "warmup":
+        from . import _numba
+        import time
+        start = time.perf_counter()
+        _numba.warmup(print=lambda *a: print(*a, flush=True))
+        print(f"numba kernels ready in {time.perf_counter() - start:.0f} s; cache: "
+              f"{_numba.cache_dir()}")
     else:
         from . import _bench
         _bench.run(full=args.full, rounds=args.rounds, select=args.case,

@@ -14,6 +14,7 @@ from numpy.lib.stride_tricks import as_strided
 
 import numba
 
+from ._dtypes import INPUT_DTYPES, RESULT_DTYPES, cast_in_kernel
 from ._nb import kernels
 
 _busy = threading.Lock()
@@ -44,11 +45,14 @@ def _call(x, y, plan):
     x, y = _views(x, y)
     xi, yi = x.itemsize, y.itemsize
     (outer, xs_o, ys_o), = plan.outer or ((1, 0, 0),)
+    # Inputs are always passed read-only, so that a read-only input does not
+    # need kernels of its own.
     if outer * plan.m == 1 and y.dtype.kind == "u":
-        return kernels.scan_split, (as_strided(x, (plan.n,), (plan.xs_n * xi,)),
-                                    as_strided(y, (plan.n,), (plan.ys_n * yi,)))
+        return kernels.scan_split, (
+            as_strided(x, (plan.n,), (plan.xs_n * xi,), writeable=False),
+            as_strided(y, (plan.n,), (plan.ys_n * yi,)))
     shape = (outer, plan.n, plan.m)
-    x3 = as_strided(x, shape, (xs_o * xi, plan.xs_n * xi, plan.xs_m * xi))
+    x3 = as_strided(x, shape, (xs_o * xi, plan.xs_n * xi, plan.xs_m * xi), writeable=False)
     y3 = as_strided(y, shape, (ys_o * yi, plan.ys_n * yi, plan.ys_m * yi))
     return (kernels.scan_chains if plan.chains else kernels.scan_rows), (x3, y3)
 
@@ -85,3 +89,41 @@ def scan(x, y, plan, threads):
         return True
     finally:
         _busy.release()
+
+
+def kernel_pairs():
+    """The (input, result) dtype pairs the kernels see: bool inputs as uint8,
+    integer results as unsigned, no float16, complex inputs of real results
+    as their real part, floating inputs of integer results cast by numpy."""
+    pairs = set()
+    for src in INPUT_DTYPES:
+        for dst in RESULT_DTYPES:
+            if np.float16 in (src, dst) or not cast_in_kernel(src, dst):
+                continue
+            s = np.dtype(np.uint8) if src.kind == "b" else src
+            if s.kind == "c" and dst.kind != "c":
+                s = np.dtype(s.char.lower())
+            d = np.dtype(f"u{dst.itemsize}") if dst.kind == "i" else dst
+            pairs.add((s, d))
+    return sorted(pairs, key=str)
+
+
+def warmup(print=print):
+    """Compile, or load from the disk cache, the kernels of every dtype pair:
+    rows and chains over contiguous and strided arrays, and the split scan of
+    a lone integer lane."""
+    from ._layout import plan as make_plan
+    for src, dst in kernel_pairs():
+        x = np.ones((4, 6), src)
+        y = np.empty((4, 6), dst)
+        calls = [(x, y, 0), (x, y, 1), (x[:, ::2], y[:, ::2], 0), (x[:, ::2], y[:, ::2], 1)]
+        if y.dtype.kind in "iu":
+            calls += [(x[0], y[0], 0), (x[0, ::2], y[0, ::2], 0)]
+        for a, b, dim in calls:
+            compile(a, b, make_plan(a, b, dim))
+        print(f"{src} -> {dst}")
+
+
+def cache_dir():
+    """Where numba keeps this module's compiled kernels."""
+    return kernels.scan_rows._cache._cache_path

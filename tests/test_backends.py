@@ -1,0 +1,187 @@
+"""Backends: choice, threads, concurrency, fork, compile on the side, the cache.
+
+Each check that could abort or hang runs in a subprocess under a timeout."""
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import fastcumprod
+from fastcumprod import _reference
+
+from conftest import assert_identical
+
+
+@pytest.fixture(scope="module", autouse=True)
+def backend():
+    """These tests choose their backends themselves (overrides conftest's)."""
+    yield fastcumprod.get_backend()
+
+
+def run_python(code, env=None, timeout=600, prefix=()):
+    """Run code in a fresh interpreter; its stdout, or the failure with stderr."""
+    full_env = dict(os.environ, **(env or {}))
+    proc = subprocess.run([*prefix, sys.executable, "-c", textwrap.dedent(code)],
+                          capture_output=True, text=True, env=full_env, timeout=timeout)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def test_import_does_not_import_numba():
+    out = run_python("""
+        import sys, fastcumprod
+        print("numba" in sys.modules)
+    """)
+    assert out.strip() == "False"
+
+
+def test_environment_variables():
+    out = run_python("""
+        import fastcumprod
+        print(fastcumprod.get_backend(), fastcumprod.get_num_threads())
+    """, env={"FASTCUMPROD_BACKEND": "numba", "FASTCUMPROD_NUM_THREADS": "3"})
+    assert out.split() == ["numba", "3"]
+    with pytest.raises(AssertionError, match="FASTCUMPROD_BACKEND='fast'"):
+        run_python("import fastcumprod", env={"FASTCUMPROD_BACKEND": "fast"})
+    with pytest.raises(AssertionError, match="FASTCUMPROD_NUM_THREADS='many'"):
+        run_python("import fastcumprod", env={"FASTCUMPROD_NUM_THREADS": "many"})
+
+
+def test_setters():
+    backend, threads = fastcumprod.get_backend(), fastcumprod.get_num_threads()
+    try:
+        fastcumprod.set_num_threads(1)
+        assert fastcumprod.get_num_threads() == 1
+        with pytest.raises(ValueError, match="at least 1"):
+            fastcumprod.set_num_threads(0)
+        with pytest.raises(ValueError, match="expected one of auto, cython, numba"):
+            fastcumprod.set_backend("gpu")
+        assert fastcumprod.get_backend() == backend
+    finally:
+        fastcumprod.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("backend_name", ["cython", "numba"])
+def test_thread_counts_give_the_same_bits(backend_name, threads):
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0.999, 1.001, (64, 9000))
+    saved = fastcumprod.get_num_threads(), fastcumprod.get_backend()
+    try:
+        fastcumprod.set_backend(backend_name)
+        fastcumprod.set_num_threads(threads)
+        for dim in (0, 1):
+            assert_identical(fastcumprod.cumprod(x, dim), _reference.cumprod(x, dim))
+        xi = rng.integers(-3, 4, 300_000).astype(np.int32)
+        assert_identical(fastcumprod.cumprod(xi, 0), _reference.cumprod(xi, 0))
+    finally:
+        fastcumprod.set_num_threads(saved[0])
+        fastcumprod.set_backend(saved[1])
+
+
+@pytest.mark.parametrize("layer", ["default", "workqueue"])
+@pytest.mark.parametrize("backend_name", ["numba", "auto"])
+def test_eight_python_threads_at_once(backend_name, layer):
+    # numba's workqueue layer fails when two threads enter a parallel region
+    # at once ("not threadsafe and may not be accessed concurrently"); dask's
+    # threaded scheduler does exactly that.
+    env = {} if layer == "default" else {"NUMBA_THREADING_LAYER": layer}
+    out = run_python(f"""
+        import numpy as np, fastcumprod, time
+        from concurrent.futures import ThreadPoolExecutor
+        from fastcumprod import _reference, _dispatch
+        fastcumprod.set_backend("{backend_name}")
+        rng = np.random.default_rng(0)
+        xs = [rng.uniform(0.999, 1.001, (256, 4096)) for _ in range(8)]
+        xs += [rng.integers(-2, 3, 2**20).astype(np.int64)]
+        cases = [(x, i % x.ndim) for i, x in enumerate(xs)]
+        expected = [_reference.cumprod(x, d) for x, d in cases]
+        for x, d in cases:          # compile (numba) or start compiling (auto)
+            fastcumprod.cumprod(x, d)
+        for t in list(__import__("threading").enumerate())[1:]:
+            t.join()
+        def work(i):
+            x, d = cases[i]
+            return [fastcumprod.cumprod(x, d) for _ in range(4)]
+        with ThreadPoolExecutor(8) as pool:
+            for _ in range(3):
+                for i, results in enumerate(pool.map(work, range(len(cases)))):
+                    for r in results:
+                        assert r.tobytes() == expected[i].tobytes(), i
+        print("ok", _dispatch._numba._used)
+    """, env=env, timeout=900)
+    assert out.split() == ["ok", "True"]
+
+
+def test_fork_after_a_parallel_call():
+    # numba's OpenMP layer (the default here) kills a child forked after a
+    # parallel region: "fork() called from a process already using GNU OpenMP,
+    # this is unsafe"; other OpenMP runtimes hang.
+    out = run_python("""
+        import multiprocessing as mp, numpy as np, fastcumprod
+        from fastcumprod import _reference, _dispatch
+        fastcumprod.set_backend("numba")
+        x = np.random.default_rng(1).uniform(0.999, 1.001, (512, 4096))
+        fastcumprod.cumprod(x, 0)
+        assert _dispatch._numba._used
+        def child(d):
+            return fastcumprod.cumprod(x, d).tobytes() == _reference.cumprod(x, d).tobytes()
+        with mp.get_context("fork").Pool(2) as pool:
+            print(all(pool.map(child, [0, 1, 0, 1])))
+    """, timeout=600)
+    assert out.strip() == "True"
+
+
+def test_auto_never_waits_for_numba(tmp_path):
+    # A cold cache: the first large call is served by Cython while numba is
+    # imported and compiled on a background thread; later calls use numba.
+    out = run_python("""
+        import sys, threading, numpy as np, fastcumprod
+        from fastcumprod import _dispatch
+        x = np.random.default_rng(2).uniform(0.999, 1.001, (1024, 1024))
+        y = fastcumprod.cumprod(x, 0)
+        pending = [t for t in threading.enumerate() if t is not threading.main_thread()]
+        print(len(pending) == 1 and pending[0].is_alive())
+        pending[0].join()
+        print(_dispatch._numba.compiled(x, y, __import__("fastcumprod._layout").plan(x, y, 0)))
+        z = fastcumprod.cumprod(x, 0)
+        print(_dispatch._numba._used, z.tobytes() == y.tobytes())
+    """.replace('__import__("fastcumprod._layout").plan', '__import__("fastcumprod._layout", fromlist=["plan"]).plan'),
+        env={"NUMBA_CACHE_DIR": str(tmp_path)})
+    assert out.split() == ["True", "True", "True", "True"]
+
+
+def test_warm_cache_loads_instead_of_compiling(tmp_path):
+    code = """
+        import numpy as np, fastcumprod
+        from fastcumprod._nb import kernels
+        fastcumprod.set_backend("numba")
+        fastcumprod.cumprod(np.ones((300, 400)), 0)
+        print(sum(kernels.scan_rows.stats.cache_hits.values()),
+              sum(kernels.scan_rows.stats.cache_misses.values()))
+    """
+    env = {"NUMBA_CACHE_DIR": str(tmp_path)}
+    assert run_python(code, env).split() == ["0", "1"]
+    assert run_python(code, env).split() == ["1", "0"]
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0,
+                    reason="needs root and unshare to mount the package read-only")
+def test_cache_when_the_package_is_read_only(tmp_path):
+    package = os.path.dirname(fastcumprod.__file__)
+    code = """
+        import numpy as np, fastcumprod
+        from fastcumprod import _numba
+        fastcumprod.set_backend("numba")
+        assert fastcumprod.cumprod(np.full((300, 400), 2.0), 0)[-1, 0] == 2.0 ** 300
+        print(_numba.cache_dir())
+    """
+    # The mount lives in the new mount namespace only.
+    script = f"mount --bind -o ro {package} {package} && exec \"$@\""
+    out = run_python(code, env={"HOME": str(tmp_path)},
+                     prefix=("unshare", "-m", "sh", "-c", script, "sh"))
+    assert out.strip().startswith(str(tmp_path))
