@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 
+from ._cy.fastpath import try_cumprod
+from ._dispatch import get_backend
 from ._dtypes import input_dtype, result_dtype
 from ._execute import execute
 
@@ -38,7 +40,8 @@ def _check_out(out, shape):
 
 def _self_overlapping(a):
     """Whether two elements of a share an address."""
-    if a.size <= 1:
+    flags = a.flags
+    if a.size <= 1 or flags.c_contiguous or flags.f_contiguous:
         return False
     dims = sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n > 1)
     if any(s == 0 for s, _ in dims):
@@ -139,19 +142,25 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
     >>> buf[:5]
     array([  1.,   2.,   6.,  24., 120.], dtype=float32)
     """
+    if dtype is None and axis is _MISSING and get_backend() != "numba":
+        done = try_cumprod(input, dim, out)
+        if done is not None:
+            return done
     if axis is not _MISSING:
         if dim is not _MISSING:
             raise TypeError("cumprod: got both dim and its alias axis")
         dim = axis
     if dim is _MISSING:
         raise TypeError("cumprod: missing required argument 'dim'")
-    x = np.asarray(input)
+    x = input if type(input) is np.ndarray else np.asarray(input)
     input_dtype(x.dtype)
-    d = normalize_dim(dim, x.ndim)
+    # The common cases first, by lookups: a call on 10 elements is mostly this.
+    d = dim if type(dim) is int and 0 <= dim < x.ndim else normalize_dim(dim, x.ndim)
     if out is not None and not isinstance(out, np.ndarray):
         raise TypeError(f"cumprod: out must be a numpy.ndarray, not {type(out).__name__}")
     res = result_dtype(x.dtype, dtype, out)
-    if out is None:
+    fresh = out is None
+    if fresh:
         # In the input's memory order, as torch does: the scan then reads and
         # writes in the same order (a C-order result of a Fortran-order input
         # would be written across its rows).
@@ -168,5 +177,5 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
         with np.errstate(all="ignore"):
             out[()] = x.astype(res)[()]
     elif x.size:
-        execute(x, out, d)
+        execute(x, out, d, fresh)
     return out

@@ -114,7 +114,7 @@ def _auto_wants_numba(x, y, plan):
 
 def scan(x, y, plan, resume=False):
     """y = cumprod(x) along the plan; x and y are native-order, aligned arrays."""
-    if not resume and _backend != "cython":
+    if not resume and _backend != "cython" and (_backend == "numba" or x.size >= AUTO_MIN_ELEMENTS):
         if _backend == "numba" and numba_supports(x, y, plan):
             if _load_numba().scan(x, y, plan, _threads):
                 return

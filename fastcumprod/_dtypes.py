@@ -1,4 +1,6 @@
 """Which dtypes fastcumprod accepts and what each call computes in (SPEC 2-3), as data."""
+import functools
+
 import numpy as np
 
 # Element types the kernels read.
@@ -22,8 +24,14 @@ ACCUMULATOR = {
 _NAMES = ", ".join(str(d) for d in INPUT_DTYPES)
 
 
+_INPUT_SET = frozenset(INPUT_DTYPES)
+_RESULT_SET = frozenset(RESULT_DTYPES)
+# torch's promotion: bool and integers to int64, the rest kept (SPEC 2).
+_DEFAULT_RESULT = {d: np.dtype("int64") if d.kind in "biu" else d for d in INPUT_DTYPES}
+
+
 def _supported(dtype, allowed, what):
-    if dtype.newbyteorder("=") not in allowed:
+    if dtype not in allowed and dtype.newbyteorder("=") not in allowed:
         raise TypeError(
             f"cumprod does not support {what} dtype {dtype}; supported: "
             + ", ".join(str(d) for d in allowed))
@@ -32,7 +40,7 @@ def _supported(dtype, allowed, what):
 
 def input_dtype(dtype):
     """Check that an input's dtype is one the kernels read."""
-    return _supported(dtype, INPUT_DTYPES, "input")
+    return dtype if dtype in _INPUT_SET else _supported(dtype, INPUT_DTYPES, "input")
 
 
 def as_dtype(obj):
@@ -55,6 +63,13 @@ def as_dtype(obj):
 
 def result_dtype(in_dtype, dtype, out):
     """The dtype of the result: dtype=, else out's, else torch's promotion (SPEC 2)."""
+    if dtype is None:
+        if out is None:
+            default = _DEFAULT_RESULT.get(in_dtype)
+            if default is not None:
+                return default
+        elif out.dtype in _RESULT_SET:
+            return out.dtype
     if dtype is not None:
         dtype = _supported(as_dtype(dtype), RESULT_DTYPES, "result")
         if out is not None:
@@ -64,11 +79,10 @@ def result_dtype(in_dtype, dtype, out):
         return dtype
     if out is not None:
         return _supported(out.dtype, RESULT_DTYPES, "out")
-    if in_dtype.kind in "biu":
-        return np.dtype("int64")
-    return in_dtype.newbyteorder("=")
+    return _DEFAULT_RESULT[in_dtype.newbyteorder("=")]
 
 
+@functools.lru_cache(maxsize=None)
 def cast_in_kernel(src, dst):
     """Whether the kernels cast src to dst themselves, exactly as astype does.
     Floating-to-integer casts are left to numpy: out of range they are undefined

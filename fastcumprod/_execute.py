@@ -2,19 +2,26 @@
 import numpy as np
 
 from . import _dispatch
+from ._cy import kernels as _cython
 from ._dtypes import cast_in_kernel
 from ._layout import plan
+
+_may_share_memory = np.may_share_memory
 
 # Elements cast per block by numpy when the kernels cannot cast themselves
 # (256 KiB of int64: the block stays in L2 between the cast and the scan).
 CAST_BLOCK = 32768
+# Contiguous calls below this many elements skip planning and backend choice
+# (auto would take Cython for them): the Cython kernel plans them itself.
+SMALL = 4096
 
 
 def _kernel_ready(a):
     """Whether the kernels can address a in place: native order, aligned,
     strides whole elements."""
-    return (a.dtype.isnative and a.flags.aligned
-            and all(s % a.itemsize == 0 for s in a.strides))
+    flags = a.flags
+    return (a.dtype.isnative and flags.aligned
+            and (flags.c_contiguous or all(s % a.itemsize == 0 for s in a.strides)))
 
 
 def _same_elements(x, y):
@@ -25,7 +32,7 @@ def _same_elements(x, y):
 
 
 def _overlap(x, y):
-    if not np.may_share_memory(x, y):
+    if not _may_share_memory(x, y):
         return False
     try:
         return np.shares_memory(x, y, max_work=10_000)
@@ -33,9 +40,11 @@ def _overlap(x, y):
         return True
 
 
-def execute(x, out, dim):
-    """out = cumprod(x, dim); x has ndim >= 1 and out its shape and the result dtype."""
-    if not _kernel_ready(out) or (_overlap(x, out) and not _same_elements(x, out)):
+def execute(x, out, dim, fresh=False):
+    """out = cumprod(x, dim); x has ndim >= 1 and out its shape and the result
+    dtype; a fresh out (allocated for this call) cannot overlap x."""
+    if not fresh and (not _kernel_ready(out)
+                      or (_overlap(x, out) and not _same_elements(x, out))):
         # Buffer the result: out is byte-swapped or unaligned, or overlaps x in a
         # way that would make the scan read what it already wrote.
         tmp = np.empty(out.shape, out.dtype.newbyteorder("="))
@@ -49,7 +58,11 @@ def execute(x, out, dim):
         # A float result cannot resume from a stored row (its accumulator is
         # wider), so a byte-swapped or unaligned input is copied whole.
         x = x.astype(x.dtype.newbyteorder("="), order="K")
-    _dispatch.scan(x, out, plan(x, out, dim))
+    if (x.size < SMALL and x.flags.c_contiguous and out.flags.c_contiguous
+            and _dispatch.get_backend() != "numba"):
+        _cython.scan_contiguous(x, out, dim)
+    else:
+        _dispatch.scan(x, out, plan(x, out, dim))
 
 
 def _execute_cast_blocks(x, out, dim):

@@ -15,10 +15,26 @@ class Plan(NamedTuple):
     chains: bool
 
 
+# Plans of recent geometries: planning in Python costs more than scanning a
+# small array.
+_CACHE_SIZE = 512
+_cache = {}
+
+
 def plan(x, y, dim):
     """How to walk y = cumprod(x, dim) with no copy: the scanned axis, the inner
     axis of lanes (the fastest-varying other axis) and the outer axes left,
     merged wherever both arrays' strides allow."""
+    key = (x.shape, x.strides, y.strides, x.itemsize, y.itemsize, dim)
+    found = _cache.get(key)
+    if found is None:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.clear()
+        found = _cache[key] = _plan(x, y, dim)
+    return found
+
+
+def _plan(x, y, dim):
     xi, yi = x.itemsize, y.itemsize
     axes = [(y.shape[a], x.strides[a] // xi, y.strides[a] // yi)
             for a in range(x.ndim) if a != dim and x.shape[a] != 1]

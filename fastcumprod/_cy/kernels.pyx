@@ -348,6 +348,22 @@ cdef int type_code(cnp.ndarray a) except -1:
     raise TypeError(f"no kernel for dtype {a.dtype}")
 
 
+def scan_contiguous(cnp.ndarray x, cnp.ndarray y, int dim):
+    """y = cumprod(x, dim) for C-contiguous x and y of one shape, planned here:
+    (outer, n, inner) are the products of the lengths before, at and after dim
+    (the plan of fastcumprod._layout for this layout, without its Python cost)."""
+    cdef int d, nd = cnp.PyArray_NDIM(x)
+    cdef cnp.npy_intp* shape = cnp.PyArray_DIMS(x)
+    cdef Py_ssize_t outer = 1, inner = 1
+    for d in range(dim):
+        outer *= shape[d]
+    for d in range(dim + 1, nd):
+        inner *= shape[d]
+    n = shape[dim]
+    scan(x, y, ((outer, n * inner, n * inner),) if outer > 1 else (), n, inner, inner,
+         inner, 1, 1, inner == 1)
+
+
 def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_n,
          Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
          bint chains, bint resume=False):
