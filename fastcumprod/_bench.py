@@ -3,7 +3,7 @@ import time
 
 import numpy as np
 
-from . import _reference
+from . import _dispatch, _reference
 from ._api import cumprod
 from ._cases import CASES
 
@@ -79,6 +79,8 @@ def run(full=False, rounds=5, select=None, print=print):
     rows = []
     for case in cases:
         x = case.make()
+        cumprod(x, case.dim, dtype=case.result)
+        _dispatch.wait_prepared()  # time what auto settles on, not a compile
         _check(case, x, cumprod(x, case.dim, dtype=case.result))
         best = _best_times(_contenders(case, x, torch), rounds)
         line = f"{case.name:28s}" + "".join(f"{best[n] * 1e3:12.2f}" for n in names)
@@ -90,3 +92,35 @@ def run(full=False, rounds=5, select=None, print=print):
         print(line)
         rows.append((case, best))
     return rows
+
+
+def crossover(rounds=5, print=print):
+    """Cython against numba (at the current thread count) by size, for rows,
+    chains and a lone integer lane: where auto's thresholds come from."""
+    from ._dispatch import get_backend, set_backend
+    rng = np.random.default_rng(0)
+    print(f"threads {_dispatch.get_num_threads()}; times in us, best of {rounds} interleaved rounds")
+    print(f"{'elements':>10s}  {'layout':24s}{'cython':>10s}{'numba':>10s}{'numba/cython':>14s}")
+    previous = get_backend()
+    try:
+        for log2 in range(12, 25, 2):
+            size = 1 << log2
+            cols = min(size, 1024)
+            cases = [("rows (2-D C, dim 0)", rng.uniform(0.999, 1.001, (size // cols, cols)), 0),
+                     ("chains (2-D C, dim 1)", rng.uniform(0.999, 1.001, (cols, size // cols)), 1),
+                     ("1-D int64", rng.integers(1, 3, size), 0)]
+            for name, x, dim in cases:
+                out = np.empty_like(x)
+                set_backend("numba")
+                cumprod(x, dim, out=out)  # compile or load before timing
+
+                def run(backend):
+                    set_backend(backend)
+                    cumprod(x, dim, out=out)
+
+                best = _best_times({"cython": lambda: run("cython"),
+                                    "numba": lambda: run("numba")}, rounds)
+                print(f"{size:10d}  {name:24s}{best['cython'] * 1e6:10.1f}"
+                      f"{best['numba'] * 1e6:10.1f}{best['numba'] / best['cython']:14.2f}")
+    finally:
+        set_backend(previous)

@@ -7,10 +7,20 @@ from ._cy import kernels as _cython
 
 BACKENDS = ("auto", "cython", "numba")
 
-# auto picks numba for calls of at least this many elements, with 2 or more
-# threads and work for 2 or more of them (crossovers measured on the 2-core
-# development machine with `python -m fastcumprod crossover`; README).
-AUTO_MIN_ELEMENTS = 1 << 18
+# Where auto picks numba (2 or more threads), from crossovers measured on the
+# 2-core development machine (`python -m fastcumprod crossover` and the bench
+# cases under each backend; README, "Choosing a backend"):
+# - complex results, from this many elements: the product is compute-bound
+#   and numba's llvm.fma is an instruction where the Cython build calls libm
+#   (complex128 1024x4096 along 1: Cython 14.6 ms, numba 4.2 ms);
+AUTO_MIN_ELEMENTS = 1 << 16
+# - rows of at least AUTO_MIN_ROW lanes side by side, from AUTO_MIN_ROWS_ELEMENTS
+#   (2048x8192 float64 along 0: Cython 14.2 ms, numba 9.7 ms; with 1024-lane
+#   rows numba lost at every size up to 2**24).  Everything else stays on
+#   Cython: one thread already saturates the memory bandwidth of 2 cores, and a
+#   lone floating lane cannot be split.
+AUTO_MIN_ROW = 4096
+AUTO_MIN_ROWS_ELEMENTS = 1 << 22
 
 
 def _env_backend():
@@ -41,6 +51,7 @@ _threads = _env_threads()
 _numba = None               # fastcumprod._numba, once imported
 _preparing = set()          # kernels being compiled on the side
 _preparing_lock = threading.Lock()
+_threads_preparing = []
 
 
 def set_backend(name):
@@ -101,15 +112,26 @@ def _prepare_on_the_side(x, y, plan):
             _preparing.add(sig)
         module.compile(x, y, plan)
 
-    threading.Thread(target=prepare, daemon=True).start()
+    thread = threading.Thread(target=prepare, daemon=True)
+    _threads_preparing.append(thread)
+    thread.start()
+
+
+def wait_prepared():
+    """Wait for the kernels being prepared on the side (benchmarks call this
+    so that they time the kernels auto settles on)."""
+    while _threads_preparing:
+        _threads_preparing.pop().join()
 
 
 def _auto_wants_numba(x, y, plan):
-    outer = plan.outer[0][0] if plan.outer else 1
-    lanes = outer * plan.m
-    floating_lane = lanes == 1 and y.dtype.kind not in "iu"
-    return (_threads > 1 and x.size >= AUTO_MIN_ELEMENTS and not floating_lane
-            and numba_supports(x, y, plan))
+    if _threads < 2 or x.size < AUTO_MIN_ELEMENTS or not numba_supports(x, y, plan):
+        return False
+    lanes = (plan.outer[0][0] if plan.outer else 1) * plan.m
+    if y.dtype.kind == "c":
+        return lanes > 1
+    return (not plan.chains and plan.m >= AUTO_MIN_ROW
+            and x.size >= AUTO_MIN_ROWS_ELEMENTS)
 
 
 def scan(x, y, plan, resume=False):

@@ -40,7 +40,7 @@ def _views(x, y):
     return x, y
 
 
-def _call(x, y, plan):
+def _call(x, y, plan, threads=1):
     """The kernel and its arguments for a planned call."""
     x, y = _views(x, y)
     xi, yi = x.itemsize, y.itemsize
@@ -50,11 +50,11 @@ def _call(x, y, plan):
     if outer * plan.m == 1 and y.dtype.kind == "u":
         return kernels.scan_split, (
             as_strided(x, (plan.n,), (plan.xs_n * xi,), writeable=False),
-            as_strided(y, (plan.n,), (plan.ys_n * yi,)))
+            as_strided(y, (plan.n,), (plan.ys_n * yi,)), threads)
     shape = (outer, plan.n, plan.m)
     x3 = as_strided(x, shape, (xs_o * xi, plan.xs_n * xi, plan.xs_m * xi), writeable=False)
     y3 = as_strided(y, shape, (ys_o * yi, plan.ys_n * yi, plan.ys_m * yi))
-    return (kernels.scan_chains if plan.chains else kernels.scan_rows), (x3, y3)
+    return (kernels.scan_chains if plan.chains else kernels.scan_rows), (x3, y3, threads)
 
 
 def signature(x, y, plan):
@@ -82,8 +82,9 @@ def scan(x, y, plan, threads):
     if _forked_after_use or not _busy.acquire(blocking=False):
         return False
     try:
-        kernel, args = _call(x, y, plan)
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        threads = min(threads, numba.config.NUMBA_NUM_THREADS)
+        kernel, args = _call(x, y, plan, threads)
+        numba.set_num_threads(threads)
         _used = True
         kernel(*args)
         return True

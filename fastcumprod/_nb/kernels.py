@@ -1,7 +1,7 @@
 """Numba-parallel cumprod kernels; the wrapper that prepares their arguments is fastcumprod._dispatch.
 
 They walk the same (outer, n, inner) plan as the Cython kernels, given as 3-D
-views (outer, n, inner).  Threads split blocks of lanes, never a floating lane;
+views (outer, n, inner), and the thread count.  Threads split blocks of lanes, never a floating lane;
 a lone integer lane is split in a two-pass scan (exact modulo 2**64).  Integer
 results come as unsigned views (the same bits, no overflow traps), bool inputs
 as uint8.  Never fastmath: results are bit-identical to the Cython kernels.
@@ -14,6 +14,8 @@ from numba.extending import intrinsic, overload
 # Lanes per task when the lanes are side by side in memory (rows): whole
 # rows stream best, as in the Cython kernels.
 ROW_BLOCK = 4096
+# ... but no fewer per task than this when splitting a row between threads.
+MIN_ROW_BLOCK = 256
 # Interleaved chains per task when each lane is contiguous along the scan.
 CHAINS = 4
 # Elements per task of a split integer lane.
@@ -96,25 +98,29 @@ def _mul_impl(acc, f):
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def scan_rows(x, y):
+def scan_rows(x, y, threads):
     """Lanes side by side (inner axis the fastest): out[o, i, :] = out[o, i-1, :] * x[o, i, :],
-    one block of lanes per task."""
+    one block of lanes per task, at least as many blocks as threads."""
     outer, n, m = x.shape
-    blocks = (m + ROW_BLOCK - 1) // ROW_BLOCK
+    width = min(ROW_BLOCK, max(MIN_ROW_BLOCK, -(-m // threads)))
+    blocks = (m + width - 1) // width
     for t in prange(outer * blocks):
         o = t // blocks
-        j0 = (t - o * blocks) * ROW_BLOCK
-        j1 = min(j0 + ROW_BLOCK, m)
-        acc = np.full(j1 - j0, _one(y))
+        j0 = (t - o * blocks) * width
+        b = min(width, m - j0)
+        acc = np.full(b, _one(y))
         for i in range(n):
-            for j in range(j0, j1):
-                a = _mul(acc[j - j0], _factor(x[o, i, j], y))
-                acc[j - j0] = a
-                y[o, i, j] = _store(a, y)
+            # 1-D row views: simple loops that LLVM vectorises
+            xr = x[o, i, j0:j0 + b]
+            yr = y[o, i, j0:j0 + b]
+            for j in range(b):
+                a = _mul(acc[j], _factor(xr[j], y))
+                acc[j] = a
+                yr[j] = _store(a, y)
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def scan_chains(x, y):
+def scan_chains(x, y, threads):
     """Lanes each contiguous along n: CHAINS interleaved chains per task, each
     row loaded before it is stored (see the Cython kernel)."""
     outer, n, m = x.shape
@@ -143,7 +149,7 @@ def scan_chains(x, y):
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def scan_split(x, y):
+def scan_split(x, y, threads):
     """One integer lane in chunks: the chunks' products in parallel, their
     running products in order, then each chunk scanned from its carry in
     parallel.  Exact: integer products are taken modulo 2**64."""
