@@ -96,7 +96,10 @@ def test_eight_python_threads_at_once(backend_name, layer):
         from fastcumprod import _reference, _dispatch
         fastcumprod.set_backend("{backend_name}")
         rng = np.random.default_rng(0)
-        xs = [rng.uniform(0.999, 1.001, (256, 4096)) for _ in range(8)]
+        xs = [rng.uniform(0.999, 1.001, (256, 4096)) for _ in range(6)]
+        # complex results: the calls auto gives numba
+        xs += [(rng.uniform(0.999, 1.001, (128, 1024)) + 1e-3j).astype(np.complex128)
+               for _ in range(2)]
         xs += [rng.integers(-2, 3, 2**20).astype(np.int64)]
         cases = [(x, i % x.ndim) for i, x in enumerate(xs)]
         expected = [_reference.cumprod(x, d) for x, d in cases]
@@ -142,8 +145,8 @@ def test_auto_never_waits_for_numba(tmp_path):
     out = run_python("""
         import sys, threading, numpy as np, fastcumprod
         from fastcumprod import _dispatch
-        x = np.random.default_rng(2).uniform(0.999, 1.001, (1024, 1024))
-        y = fastcumprod.cumprod(x, 0)
+        x = np.random.default_rng(2).uniform(0.999, 1.001, (512, 512)) + 1e-3j
+        y = fastcumprod.cumprod(x, 0)  # complex: auto wants numba
         pending = [t for t in threading.enumerate() if t is not threading.main_thread()]
         print(len(pending) == 1 and pending[0].is_alive())
         pending[0].join()
