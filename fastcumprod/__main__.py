@@ -34,11 +34,15 @@ def main(argv=None):
     bench.add_argument("--rounds", type=int, default=5, help="interleaved rounds (best is kept)")
     bench.add_argument("--case", help="only cases whose name contains this")
     sub.add_parser("info", help="versions, backends, threads")
+    sub.add_parser("scaling", help="numba kernels at 1, 2, 4, 8, 16 threads")
     sub.add_parser("crossover", help="cython against numba by size (auto's thresholds)")
     sub.add_parser("warmup", help="compile and cache every numba kernel (minutes, once)")
     args = parser.parse_args(argv)
     if args.command == "info":
         info()
+    elif args.command == "scaling":
+        from . import _bench
+        _bench.scaling(print=lambda *a: print(*a, flush=True))
     elif args.command == "crossover":
         from . import _bench
         _bench.crossover(print=lambda *a: print(*a, flush=True))

@@ -124,3 +124,36 @@ def crossover(rounds=5, print=print):
                       f"{best['numba'] * 1e6:10.1f}{best['numba'] / best['cython']:14.2f}")
     finally:
         set_backend(previous)
+
+
+def scaling(rounds=5, print=print):
+    """The numba kernels on the 2-D and 3-D cases at 1, 2, 4, 8 and 16 threads
+    (those the machine has), against np.copyto of the result's bytes."""
+    import os
+    from ._dispatch import get_backend, get_num_threads, set_backend, set_num_threads
+    counts = [t for t in (1, 2, 4, 8, 16) if t <= (os.cpu_count() or 1)]
+    cases = [c for c in CASES if len(c.shape) > 1]
+    print(f"numba backend; times in ms, best of {rounds} interleaved rounds; "
+          f"{os.cpu_count()} CPUs")
+    print(f"{'case':28s}" + "".join(f"{f'{t} thr':>10s}" for t in counts) + f"{'copyto':>10s}")
+    saved = get_backend(), get_num_threads()
+    try:
+        set_backend("numba")
+        for case in cases:
+            x = case.make()
+            out = np.empty_like(x, dtype=cumprod(x.flat[:1], 0, dtype=case.result).dtype)
+            copy_src = np.empty_like(out)
+
+            def run(threads):
+                set_num_threads(threads)
+                cumprod(x, case.dim, dtype=case.result, out=out)
+
+            run(1)
+            contenders = {t: (lambda t=t: run(t)) for t in counts}
+            contenders["copyto"] = lambda: np.copyto(out, copy_src)
+            best = _best_times(contenders, rounds)
+            print(f"{case.name:28s}" + "".join(f"{best[t] * 1e3:10.2f}" for t in counts)
+                  + f"{best['copyto'] * 1e3:10.2f}")
+    finally:
+        set_backend(saved[0])
+        set_num_threads(saved[1])
