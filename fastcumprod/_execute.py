@@ -2,7 +2,6 @@
 import numpy as np
 
 from . import _dispatch
-from ._cy import kernels as _cython
 from ._dtypes import cast_in_kernel
 from ._layout import plan
 
@@ -11,9 +10,6 @@ _may_share_memory = np.may_share_memory
 # Elements cast per block by numpy when the kernels cannot cast themselves
 # (256 KiB of int64: the block stays in L2 between the cast and the scan).
 CAST_BLOCK = 32768
-# Contiguous calls below this many elements skip planning and backend choice
-# (auto would take Cython for them): the Cython kernel plans them itself.
-SMALL = 4096
 
 
 def _kernel_ready(a):
@@ -58,11 +54,7 @@ def execute(x, out, dim, fresh=False):
         # A float result cannot resume from a stored row (its accumulator is
         # wider), so a byte-swapped or unaligned input is copied whole.
         x = x.astype(x.dtype.newbyteorder("="), order="K")
-    if (x.size < SMALL and x.flags.c_contiguous and out.flags.c_contiguous
-            and _dispatch.get_backend() != "numba"):
-        _cython.scan_contiguous(x, out, dim)
-    else:
-        _dispatch.scan(x, out, plan(x, out, dim))
+    _dispatch.scan(x, out, plan(x, out, dim))
 
 
 def _execute_cast_blocks(x, out, dim):
