@@ -96,14 +96,17 @@ def run(full=False, rounds=5, select=None, print=print):
 
 def crossover(rounds=5, print=print):
     """Cython against numba (at the current thread count) by size, for rows,
-    chains and a lone integer lane: where auto's thresholds come from."""
+    chains and a lone integer lane, with a new result and with out=: where
+    auto's thresholds come from."""
     from ._dispatch import get_backend, set_backend
     rng = np.random.default_rng(0)
-    print(f"threads {_dispatch.get_num_threads()}; times in us, best of {rounds} interleaved rounds")
-    print(f"{'elements':>10s}  {'layout':24s}{'cython':>10s}{'numba':>10s}{'numba/cython':>14s}")
+    print(f"threads {_dispatch.get_num_threads()}; times in us, best of {rounds} interleaved "
+          f"rounds; new: a new result, out: out= of written pages")
+    print(f"{'elements':>10s}  {'layout':22s}{'cy new':>9s}{'nb new':>9s}{'nb/cy':>7s}"
+          f"{'cy out':>9s}{'nb out':>9s}{'nb/cy':>7s}")
     previous = get_backend()
     try:
-        for log2 in range(12, 25, 2):
+        for log2 in range(14, 25, 2):
             size = 1 << log2
             cols = min(size, 1024)
             cases = [("rows (2-D C, dim 0)", rng.uniform(0.999, 1.001, (size // cols, cols)), 0),
@@ -114,46 +117,72 @@ def crossover(rounds=5, print=print):
                 set_backend("numba")
                 cumprod(x, dim, out=out)  # compile or load before timing
 
-                def run(backend):
+                def run(backend, buffer):
                     set_backend(backend)
-                    cumprod(x, dim, out=out)
+                    cumprod(x, dim, out=buffer)
 
-                best = _best_times({"cython": lambda: run("cython"),
-                                    "numba": lambda: run("numba")}, rounds)
-                print(f"{size:10d}  {name:24s}{best['cython'] * 1e6:10.1f}"
-                      f"{best['numba'] * 1e6:10.1f}{best['numba'] / best['cython']:14.2f}")
+                best = _best_times({"cy new": lambda: run("cython", None),
+                                    "nb new": lambda: run("numba", None),
+                                    "cy out": lambda: run("cython", out),
+                                    "nb out": lambda: run("numba", out)}, rounds)
+                us = {k: v * 1e6 for k, v in best.items()}
+                print(f"{size:10d}  {name:22s}{us['cy new']:9.1f}{us['nb new']:9.1f}"
+                      f"{us['nb new'] / us['cy new']:7.2f}{us['cy out']:9.1f}{us['nb out']:9.1f}"
+                      f"{us['nb out'] / us['cy out']:7.2f}")
     finally:
         set_backend(previous)
 
 
 def scaling(rounds=5, print=print):
-    """The numba kernels on the 2-D and 3-D cases at 1, 2, 4, 8 and 16 threads
-    (those the machine has), against np.copyto of the result's bytes."""
+    """The numba kernels (out=) on the 2-D and 3-D cases at 1, 2, 4, 8 and 16
+    threads (those the machine has), beside the Cython kernel, torch at the
+    same thread counts and np.copyto of the result's bytes."""
     import os
     from ._dispatch import get_backend, get_num_threads, set_backend, set_num_threads
+    try:
+        import torch
+    except ImportError:
+        torch = None
     counts = [t for t in (1, 2, 4, 8, 16) if t <= (os.cpu_count() or 1)]
     cases = [c for c in CASES if len(c.shape) > 1]
-    print(f"numba backend; times in ms, best of {rounds} interleaved rounds; "
-          f"{os.cpu_count()} CPUs")
-    print(f"{'case':28s}" + "".join(f"{f'{t} thr':>10s}" for t in counts) + f"{'copyto':>10s}")
+    print(f"times in ms with out=, best of {rounds} interleaved rounds; {os.cpu_count()} CPUs")
+    head = "".join(f"{f'nb {t}':>8s}" for t in counts) + f"{'cython':>8s}{'copyto':>8s}"
+    if torch is not None:
+        head += "".join(f"{f'torch {t}':>9s}" for t in counts)
+    print(f"{'case':26s}" + head)
     saved = get_backend(), get_num_threads()
+    torch_threads = torch.get_num_threads() if torch is not None else None
     try:
-        set_backend("numba")
         for case in cases:
             x = case.make()
             out = np.empty_like(x, dtype=cumprod(x.flat[:1], 0, dtype=case.result).dtype)
 
-            def run(threads):
+            def run(backend, threads=1):
+                set_backend(backend)
                 set_num_threads(threads)
                 cumprod(x, case.dim, dtype=case.result, out=out)
 
-            run(1)
+            run("numba")
             copy_src = out.copy(order="K")  # written pages: untouched ones read as zeros
-            contenders = {t: (lambda t=t: run(t)) for t in counts}
+            contenders = {t: (lambda t=t: run("numba", t)) for t in counts}
+            contenders["cython"] = lambda: run("cython")
             contenders["copyto"] = lambda: np.copyto(out, copy_src)
+            if torch is not None:
+                t_x = torch.from_numpy(x if all(s >= 0 for s in x.strides) else x.copy())
+                t_out = torch.empty(x.shape, dtype=torch.from_numpy(out[:0]).dtype)
+                dtype = None if case.result is None else getattr(torch, case.result)
+
+                def run_torch(threads):
+                    torch.set_num_threads(threads)
+                    torch.cumprod(t_x, case.dim, dtype=dtype, out=t_out)
+
+                contenders.update({f"torch {t}": (lambda t=t: run_torch(t)) for t in counts})
             best = _best_times(contenders, rounds)
-            print(f"{case.name:28s}" + "".join(f"{best[t] * 1e3:10.2f}" for t in counts)
-                  + f"{best['copyto'] * 1e3:10.2f}")
+            print(f"{case.name:26s}" + "".join(f"{best[k] * 1e3:8.2f}" for k in counts)
+                  + f"{best['cython'] * 1e3:8.2f}{best['copyto'] * 1e3:8.2f}"
+                  + "".join(f"{best[f'torch {t}'] * 1e3:9.2f}" for t in counts if torch is not None))
     finally:
         set_backend(saved[0])
         set_num_threads(saved[1])
+        if torch is not None:
+            torch.set_num_threads(torch_threads)

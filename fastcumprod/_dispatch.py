@@ -8,19 +8,23 @@ from ._cy import kernels as _cython
 BACKENDS = ("auto", "cython", "numba")
 
 # Where auto picks numba (2 or more threads), from crossovers measured on the
-# 2-core development machine (`python -m fastcumprod crossover` and the bench
-# cases under each backend; README, "Choosing a backend"):
-# - complex results, from this many elements: the product is compute-bound
-#   and numba's llvm.fma is an instruction where the Cython build calls libm
-#   (complex128 1024x4096 along 1: Cython 14.6 ms, numba 4.2 ms);
-AUTO_MIN_ELEMENTS = 1 << 16
-# - rows of at least AUTO_MIN_ROW lanes side by side, from AUTO_MIN_ROWS_ELEMENTS
-#   (2048x8192 float64 along 0: Cython 14.2 ms, numba 9.7 ms; with 1024-lane
-#   rows numba lost at every size up to 2**24).  Everything else stays on
-#   Cython: one thread already saturates the memory bandwidth of 2 cores, and a
-#   lone floating lane cannot be split.
+# 2-core development machine (`python -m fastcumprod crossover` and
+# `FASTCUMPROD_BACKEND=cython|numba python -m fastcumprod bench --full`;
+# README, "Choosing a backend"):
+# - from this many elements (2**18: 2 threads overtake one at 2**18 to 2**20
+#   elements in every layout, new result or out=; below, waking the threads
+#   costs more than they save: 2**16 elements took 37 us on Cython, 56-68 on numba);
+AUTO_MIN_ELEMENTS = 1 << 18
+# - complex results from fewer: the product is compute-bound, and numba's
+#   llvm.fma is an instruction where the Cython build calls libm
+#   (complex128 1024x4096 along 1: Cython 16.3 ms, numba 4.6 ms);
+AUTO_MIN_COMPLEX = 1 << 16
+# - rows of lanes side by side are split into blocks of lanes: unless there
+#   are outer rows for every thread, only rows of at least AUTO_MIN_ROW lanes
+#   (2048x8192 float64 along 0: Cython 20.1 ms, numba 10.9; 4096x1024: Cython
+#   2.3 ms, numba 3.4, half-rows of 4 KiB stream worse than whole ones).
 AUTO_MIN_ROW = 4096
-AUTO_MIN_ROWS_ELEMENTS = 1 << 22
+# A lone floating lane cannot be split (its products are serial): Cython.
 
 
 def _env_backend():
@@ -125,18 +129,22 @@ def wait_prepared():
 
 
 def _auto_wants_numba(x, y, plan):
-    if _threads < 2 or x.size < AUTO_MIN_ELEMENTS or not numba_supports(x, y, plan):
+    if _threads < 2 or not numba_supports(x, y, plan):
         return False
-    lanes = (plan.outer[0][0] if plan.outer else 1) * plan.m
+    outer = plan.outer[0][0] if plan.outer else 1
+    lanes = outer * plan.m
     if y.dtype.kind == "c":
         return lanes > 1
-    return (not plan.chains and plan.m >= AUTO_MIN_ROW
-            and x.size >= AUTO_MIN_ROWS_ELEMENTS)
+    if x.size < AUTO_MIN_ELEMENTS:
+        return False
+    if lanes == 1:
+        return y.dtype.kind in "iu"
+    return plan.chains or outer >= _threads or plan.m >= AUTO_MIN_ROW
 
 
 def scan(x, y, plan, resume=False):
     """y = cumprod(x) along the plan; x and y are native-order, aligned arrays."""
-    if not resume and _backend != "cython" and (_backend == "numba" or x.size >= AUTO_MIN_ELEMENTS):
+    if not resume and _backend != "cython" and (_backend == "numba" or x.size >= AUTO_MIN_COMPLEX):
         if _backend == "numba" and numba_supports(x, y, plan):
             if _load_numba().scan(x, y, plan, _threads):
                 return
