@@ -91,6 +91,11 @@ def run(full=False, rounds=5, select=None, print=print):
         line += f"{best['fcp out='] / best['copyto']:10.2f}"
         print(line)
         rows.append((case, best))
+    if rows:
+        peers = ["numpy"] + (["torch"] if torch else [])
+        speedups = [min(best[p] for p in peers) / best["fastcumprod"] for _, best in rows]
+        print(f"geometric-mean speedup over the faster of {' and '.join(peers)}: "
+              f"{np.exp(np.mean(np.log(speedups))):.1f}x over {len(rows)} cases")
     return rows
 
 

@@ -8,21 +8,29 @@ from ._cy import kernels as _cython
 BACKENDS = ("auto", "cython", "numba")
 
 # Where auto picks numba (2 or more threads), from crossovers measured on the
-# 2-core development machine (`python -m fastcumprod crossover` and
-# `FASTCUMPROD_BACKEND=cython|numba python -m fastcumprod bench --full`;
-# README, "Choosing a backend"):
-# - from this many elements (2**18: 2 threads overtake one at 2**18 to 2**20
-#   elements in every layout, new result or out=; below, waking the threads
-#   costs more than they save: 2**16 elements took 37 us on Cython, 56-68 on numba);
+# 2-core development machine and a 16-core one (`python -m fastcumprod
+# crossover`, with FASTCUMPROD_NUM_THREADS=4 too, and `FASTCUMPROD_BACKEND=
+# cython|numba python -m fastcumprod bench --full`; README, "Choosing a backend"):
+# - lanes side by side or in chains, from AUTO_MIN_ELEMENTS with 2 or 3
+#   threads (they overtake one thread at 2**18 to 2**20 elements), from
+#   AUTO_MIN_ELEMENTS_MANY with AUTO_MANY_THREADS or more (4 and 16 threads:
+#   at 2**16 numba took 0.6-1.0 of Cython's time, at 2**14 1.7-2.1 of it: waking
+#   the threads costs more than they save);
 AUTO_MIN_ELEMENTS = 1 << 18
-# - complex results from fewer: the product is compute-bound, and numba's
-#   llvm.fma is an instruction where the Cython build calls libm
-#   (complex128 1024x4096 along 1: Cython 16.3 ms, numba 4.6 ms);
+AUTO_MIN_ELEMENTS_MANY = 1 << 16
+AUTO_MANY_THREADS = 4
+# - a lone integer lane, split in two passes, from AUTO_MIN_LANE (2**18: 0.8-0.95
+#   of Cython's time on 2, 4 and 16 threads, 2.5 times it at 2**16);
+AUTO_MIN_LANE = 1 << 18
+# - complex results of more than one lane, from AUTO_MIN_COMPLEX: the product is
+#   compute-bound, and numba's llvm.fma is an instruction where the Cython build
+#   calls libm (complex128 1024x4096 along 1: Cython 16.3 ms, numba 4.6 ms on 2 threads);
 AUTO_MIN_COMPLEX = 1 << 16
-# - rows of lanes side by side are split into blocks of lanes: unless there
-#   are outer rows for every thread, only rows of at least AUTO_MIN_ROW lanes
-#   (2048x8192 float64 along 0: Cython 20.1 ms, numba 10.9; 4096x1024: Cython
-#   2.3 ms, numba 3.4, half-rows of 4 KiB stream worse than whole ones).
+# - with fewer than AUTO_MANY_THREADS threads, rows of lanes side by side split
+#   into blocks of lanes only when there are outer rows for every thread or the
+#   rows have at least AUTO_MIN_ROW lanes (2 threads, 2048x8192 float64 along
+#   0: Cython 20.1 ms, numba 10.9; 4096x1024: Cython 2.3 ms, numba 3.4: half
+#   rows of 4 KiB stream worse than whole ones; 4 threads: numba 0.4-0.5 of Cython).
 AUTO_MIN_ROW = 4096
 # A lone floating lane cannot be split (its products are serial): Cython.
 
@@ -135,22 +143,24 @@ def _auto_wants_numba(x, y, plan):
     lanes = outer * plan.m
     if y.dtype.kind == "c":
         return lanes > 1
-    if x.size < AUTO_MIN_ELEMENTS:
-        return False
     if lanes == 1:
-        return y.dtype.kind in "iu"
-    return plan.chains or outer >= _threads or plan.m >= AUTO_MIN_ROW
+        return y.dtype.kind in "iu" and x.size >= AUTO_MIN_LANE
+    many = _threads >= AUTO_MANY_THREADS
+    if x.size < (AUTO_MIN_ELEMENTS_MANY if many else AUTO_MIN_ELEMENTS):
+        return False
+    return plan.chains or many or outer >= _threads or plan.m >= AUTO_MIN_ROW
 
 
-def scan(x, y, plan, resume=False):
-    """y = cumprod(x) along the plan; x and y are native-order, aligned arrays."""
+def scan(x, y, plan, resume=False, fresh=False):
+    """y = cumprod(x) along the plan; x and y are native-order, aligned arrays;
+    fresh: y was allocated for this call (its pages are not mapped yet)."""
     if not resume and _backend != "cython" and (_backend == "numba" or x.size >= AUTO_MIN_COMPLEX):
         if _backend == "numba" and numba_supports(x, y, plan):
-            if _load_numba().scan(x, y, plan, _threads):
+            if _load_numba().scan(x, y, plan, _threads, fresh):
                 return
         elif _backend == "auto" and _auto_wants_numba(x, y, plan):
             if _numba is not None and _numba.compiled(x, y, plan):
-                if _numba.scan(x, y, plan, _threads):
+                if _numba.scan(x, y, plan, _threads, fresh, may_compile=False):
                     return
             else:
                 _prepare_on_the_side(x, y, plan)

@@ -54,7 +54,7 @@ def execute(x, out, dim, fresh=False):
         # A float result cannot resume from a stored row (its accumulator is
         # wider), so a byte-swapped or unaligned input is copied whole.
         x = x.astype(x.dtype.newbyteorder("="), order="K")
-    _dispatch.scan(x, out, plan(x, out, dim))
+    _dispatch.scan(x, out, plan(x, out, dim), fresh=fresh)
 
 
 def _execute_cast_blocks(x, out, dim):

@@ -17,6 +17,11 @@ import numba
 from ._dtypes import INPUT_DTYPES, RESULT_DTYPES, cast_in_kernel
 from ._nb import kernels
 
+# From this many threads, a fresh result's pages are mapped before a kernel
+# that splits its rows (see _map_pages; with 2 threads it cost 0.2-1.2 ms more
+# than it saved).
+MAP_PAGES_MIN_THREADS = 4
+
 _busy = threading.Lock()
 _used = False          # a parallel region ran in this process
 _forked_after_use = False
@@ -73,23 +78,48 @@ def compile(x, y, plan):
     """Compile this call's kernel, or load it from numba's disk cache."""
     kernel, types = signature(x, y, plan)
     kernel.compile(types)
+    if not plan.chains:
+        kernels.map_pages.compile(_MAP_PAGES)
 
 
-def scan(x, y, plan, threads):
+def scan(x, y, plan, threads, fresh=False, may_compile=True):
     """y = cumprod(x) along the plan with `threads` threads; False when the
-    parallel kernels cannot run now (see the module docstring)."""
+    parallel kernels cannot run now (see the module docstring).  fresh: y was
+    allocated for this call; may_compile: whether a kernel may be compiled now."""
     global _used
     if _forked_after_use or not _busy.acquire(blocking=False):
         return False
     try:
         threads = min(threads, numba.config.NUMBA_NUM_THREADS)
-        kernel, args = _call(x, y, plan, threads)
         numba.set_num_threads(threads)
         _used = True
+        if fresh and threads >= MAP_PAGES_MIN_THREADS and _row_split(plan, threads):
+            _map_pages(y, threads, may_compile)
+        kernel, args = _call(x, y, plan, threads)
         kernel(*args)
         return True
     finally:
         _busy.release()
+
+
+def _row_split(plan, threads):
+    """Whether the rows kernel splits each row between threads: then every
+    thread writes to every page of the result."""
+    outer = plan.outer[0][0] if plan.outer else 1
+    return not plan.chains and outer < threads and plan.m > kernels.MIN_ROW_BLOCK
+
+
+_MAP_PAGES = (numba.types.Array(numba.types.uint8, 1, "C"), numba.types.int64)
+
+
+def _map_pages(y, threads, may_compile):
+    """Have the threads map the pages of a fresh result in contiguous parts
+    before a kernel whose threads each write a block of every row: faulting the
+    same pages from every thread at once took 2-3 times as long (16 threads,
+    2048x8192 float64 along 0: README, "Thread scaling")."""
+    if (y.flags.c_contiguous or y.flags.f_contiguous) and (
+            may_compile or _MAP_PAGES in kernels.map_pages.overloads):
+        kernels.map_pages(y.ravel(order="K").view(np.uint8), threads)
 
 
 def kernel_pairs():

@@ -78,6 +78,9 @@ def test_thread_counts_give_the_same_bits(backend_name, threads):
         fastcumprod.set_num_threads(threads)
         for dim in (0, 1):
             assert_identical(fastcumprod.cumprod(x, dim), _reference.cumprod(x, dim))
+        # rows of 300 lanes in a Fortran-order array, a fresh Fortran-order result
+        xf = rng.uniform(0.999, 1.001, (9001, 300)).T
+        assert_identical(fastcumprod.cumprod(xf, 1), _reference.cumprod(xf, 1))
         xi = rng.integers(-3, 4, 300_001).astype(np.int32)
         assert_identical(fastcumprod.cumprod(xi, 0), _reference.cumprod(xi, 0))
     finally:

@@ -20,6 +20,9 @@ MIN_ROW_BLOCK = 256
 # per task.
 CHAINS = 4
 CHAIN_BLOCK = 256
+# Bytes between the writes that map the pages of a fresh result (a huge page
+# needs one of its 512).
+PAGE = 4096
 # Elements per task of a split integer lane.
 SPLIT_CHUNK = 1 << 16
 
@@ -119,6 +122,17 @@ def scan_rows(x, y, threads):
                 a = _mul(acc[j], _factor(xr[j], y))
                 acc[j] = a
                 yr[j] = _store(a, y)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def map_pages(b, threads):
+    """Write a zero to every page of the bytes b, in one contiguous part per
+    thread (b is a fresh result: the kernel then writes every byte of it)."""
+    n = b.shape[0]
+    part = (n + threads - 1) // threads
+    for t in prange(threads):
+        for i in range(t * part, min(n, (t + 1) * part), PAGE):
+            b[i] = 0
 
 
 @njit(nogil=True, cache=True)
