@@ -88,6 +88,37 @@ def test_thread_counts_give_the_same_bits(backend_name, threads):
         fastcumprod.set_backend(saved[1])
 
 
+def test_fresh_rows_with_their_pages_mapped_first(monkeypatch):
+    # From MAP_PAGES_MIN_THREADS threads a fresh result split by rows between
+    # threads has its pages mapped first; lowered here to reach it on 2 CPUs.
+    numba = pytest.importorskip("numba")
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one CPU: no row is split between threads")
+    from fastcumprod import _numba
+    mapped = []
+    map_pages = _numba._map_pages
+    monkeypatch.setattr(_numba, "MAP_PAGES_MIN_THREADS", 2)
+    monkeypatch.setattr(_numba, "_map_pages", lambda y, *args: (mapped.append(y.shape),
+                                                                map_pages(y, *args)))
+    rng = np.random.default_rng(11)
+    saved = fastcumprod.get_num_threads(), fastcumprod.get_backend()
+    try:
+        fastcumprod.set_backend("numba")
+        fastcumprod.set_num_threads(2)
+        x = rng.uniform(0.999, 1.001, (700, 3001))
+        xi = rng.integers(-3, 4, (3001, 700)).astype(np.int16).T  # Fortran order
+        for a, dim, dtype in [(x, 0, None), (xi, 1, None), (xi, 1, np.int16)]:
+            assert_identical(fastcumprod.cumprod(a, dim, dtype=dtype),
+                             _reference.cumprod(a, dim, dtype=dtype))
+        assert mapped == [(700, 3001), (700, 3001), (700, 3001)]
+        fastcumprod.cumprod(x, 0, out=np.empty_like(x))   # not fresh: not mapped
+        fastcumprod.cumprod(x, 1)                         # chains: not mapped
+        assert len(mapped) == 3
+    finally:
+        fastcumprod.set_num_threads(saved[0])
+        fastcumprod.set_backend(saved[1])
+
+
 @pytest.mark.parametrize("layer", ["default", "workqueue"])
 @pytest.mark.parametrize("backend_name", ["numba", "auto"])
 def test_eight_python_threads_at_once(backend_name, layer):
