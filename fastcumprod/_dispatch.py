@@ -3,6 +3,7 @@ planned call to a kernel."""
 import os
 import threading
 
+from . import _pages
 from ._cy import kernels as _cython
 
 BACKENDS = ("auto", "cython", "numba")
@@ -164,4 +165,9 @@ def scan(x, y, plan, resume=False, fresh=False):
                     return
             else:
                 _prepare_on_the_side(x, y, plan)
-    _cython.scan(x, y, *plan, resume)
+    helper = _pages.populate_in_background(y) if fresh and _threads > 1 else None
+    try:
+        _cython.scan(x, y, *plan, resume)
+    finally:
+        if helper is not None:
+            helper.join()

@@ -1,4 +1,6 @@
-"""No full-size temporaries (SPEC 5), and arrays beyond 2**31 elements."""
+"""No full-size temporaries (SPEC 5), fresh pages mapped ahead, and arrays
+beyond 2**31 elements."""
+import ctypes
 import threading
 import tracemalloc
 
@@ -6,7 +8,7 @@ import numpy as np
 import pytest
 
 import fastcumprod
-from fastcumprod import _reference
+from fastcumprod import _pages, _reference
 
 from conftest import assert_identical
 
@@ -94,3 +96,45 @@ def test_more_than_2_31_elements():
     y = fastcumprod.cumprod(x, 0, dtype=np.int8)
     assert (y[:, :-1] == 1).all()
     assert y[:, -1].tolist() == [1, -2, -10]
+
+
+@pytest.fixture
+def cython_two_threads():
+    saved = fastcumprod.get_backend(), fastcumprod.get_num_threads()
+    fastcumprod.set_backend("cython")
+    fastcumprod.set_num_threads(2)
+    yield
+    fastcumprod.set_backend(saved[0])
+    fastcumprod.set_num_threads(saved[1])
+
+
+@pytest.mark.skipif(not _pages._usable, reason="MADV_POPULATE_WRITE is Linux's")
+def test_fresh_pages_mapped_on_a_second_thread(monkeypatch, cython_two_threads):
+    mapped = []
+    populate = _pages._populate
+    monkeypatch.setattr(_pages, "_populate", lambda start, length: (mapped.append(length),
+                                                                    populate(start, length)))
+    x = np.random.default_rng(3).uniform(0.999, 1.001, _pages.MIN_BYTES // 8 + 3)
+    assert_identical(fastcumprod.cumprod(x, 0), _reference.cumprod(x, 0))
+    assert len(mapped) == 1 and _pages.MIN_BYTES - 4096 <= mapped[0] <= x.nbytes
+    # Not for out=, small results, or one thread.
+    fastcumprod.cumprod(x, 0, out=np.empty_like(x))
+    fastcumprod.cumprod(x[:1000], 0)
+    fastcumprod.set_num_threads(1)
+    fastcumprod.cumprod(x, 0)
+    assert len(mapped) == 1
+
+
+def test_fresh_pages_on_a_kernel_without_populate_write(monkeypatch, cython_two_threads):
+    # Before Linux 5.14 madvise rejects the advice (EINVAL): the scan maps the
+    # pages itself, and no thread is started again.
+    def refuse(address, length, advice):
+        ctypes.set_errno(22)
+        return -1
+
+    monkeypatch.setattr(_pages, "_madvise", refuse)
+    monkeypatch.setattr(_pages, "_usable", True)
+    x = np.random.default_rng(4).uniform(0.999, 1.001, _pages.MIN_BYTES // 8 + 1)
+    assert_identical(fastcumprod.cumprod(x, 0), _reference.cumprod(x, 0))
+    assert _pages._usable is False
+    assert _pages.populate_in_background(np.empty_like(x)) is None

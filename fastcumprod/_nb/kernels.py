@@ -2,7 +2,8 @@
 
 They walk the same (outer, n, inner) plan as the Cython kernels, given as 3-D
 views (outer, n, inner), and the thread count.  Threads split blocks of lanes, never a floating lane;
-a lone integer lane is split in a two-pass scan (exact modulo 2**64).  Integer
+a lone integer lane is split in a two-pass scan (exact modulo 2**64, or 2**32
+for results of 32 bits or fewer).  Integer
 results come as unsigned views (the same bits, no overflow traps), bool inputs
 as uint8.  Never fastmath: results are bit-identical to the Cython kernels.
 """
@@ -60,6 +61,13 @@ def _mul(acc, f):
 def _one_impl(y):
     dt = y.dtype
     if isinstance(dt, types.Integer):
+        # Products modulo 2**32 are all a result of 32 bits or fewer keeps
+        # (the low bits of a product depend only on the low bits of its
+        # factors), and 32-bit multiplies are cheaper, vectorised twice as
+        # wide: 4096x4096 int32 along 0 with dtype=int32, one thread, 8.6 ms
+        # in 64 bits, 6.2 ms in 32.
+        if dt.bitwidth <= 32:
+            return lambda y: np.uint32(1)
         return lambda y: np.uint64(1)
     if isinstance(dt, types.Float):
         return lambda y: np.float64(1.0)
@@ -72,9 +80,10 @@ def _factor_impl(v, y):
     if isinstance(dt, types.Integer):
         # Sign-extended, an integer is congruent to its narrowed value modulo
         # 2**bits of every result width, so it need not be narrowed first.
+        acc = np.uint32 if dt.bitwidth <= 32 else np.uint64
         if v.signed:
-            return lambda v, y: np.uint64(np.int64(v))
-        return lambda v, y: np.uint64(v)
+            return lambda v, y: acc(np.int64(v))
+        return lambda v, y: acc(v)
     if dt == types.float32:
         return lambda v, y: np.float64(np.float32(v))
     if dt == types.float64:
@@ -186,7 +195,7 @@ def scan_chains(x, y, threads):
 def _chunk_product(x, y):
     """x's product as four independent chains (exact in any grouping)."""
     n = x.shape[0]
-    p0 = p1 = p2 = p3 = np.uint64(1)
+    p0 = p1 = p2 = p3 = _one(y)
     i = 0
     while i + 3 < n:
         p0 = p0 * _factor(x[i], y)
@@ -221,15 +230,16 @@ def _chunk_scan(x, y, a):
 def scan_split(x, y, threads):
     """One integer lane in chunks: the chunks' products in parallel, their
     running products in order, then each chunk scanned from its carry in
-    parallel.  Exact: integer products are taken modulo 2**64, in any grouping."""
+    parallel.  Exact: integer products are taken modulo 2**64 (or 2**32), in
+    any grouping."""
     n = x.shape[0]
     chunks = (n + SPLIT_CHUNK - 1) // SPLIT_CHUNK
-    totals = np.empty(chunks, np.uint64)
+    totals = np.full(chunks, _one(y))
     for c in prange(chunks):
         start = np.int64(c) * SPLIT_CHUNK
         end = min(start + SPLIT_CHUNK, n)
         totals[c] = _chunk_product(x[start:end], y)
-    carry = np.uint64(1)
+    carry = _one(y)
     for c in range(chunks):
         p = totals[c]
         totals[c] = carry
