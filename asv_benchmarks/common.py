@@ -12,7 +12,9 @@ def use_backend(backend, x, dim, **kwargs):
     """Select the backend and run the call once, waiting for any kernel that
     auto compiles on the side: the timings are of warm kernels, not the JIT."""
     fastcumprod.set_backend(backend)
-    fastcumprod.cumprod(x, dim, **kwargs)
+    y = fastcumprod.cumprod(x, dim, **kwargs)
+    # auto may choose another kernel for out= than for a new result
+    fastcumprod.cumprod(x, dim, **dict(kwargs, out=np.empty_like(y)))
     _dispatch.wait_prepared()
     fastcumprod.cumprod(x, dim, **kwargs)
 

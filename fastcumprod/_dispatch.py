@@ -21,7 +21,10 @@ AUTO_MIN_ELEMENTS = 1 << 18
 AUTO_MIN_ELEMENTS_MANY = 1 << 16
 AUTO_MANY_THREADS = 4
 # - a lone integer lane, split in two passes, from AUTO_MIN_LANE (2**18: 0.8-0.95
-#   of Cython's time on 2, 4 and 16 threads, 2.5 times it at 2**16);
+#   of Cython's time on 2, 4 and 16 threads, 2.5 times it at 2**16); with 2 or
+#   3 threads only into out=: a fresh result is as fast or faster on Cython
+#   while the second core maps its pages (_pages.py; 1-D int64, 2**24: Cython
+#   18.1 ms, numba 23.7; into out=, int32 with dtype=int32: numba 7.1, Cython 9.5);
 AUTO_MIN_LANE = 1 << 18
 # - complex results of more than one lane, from AUTO_MIN_COMPLEX: the product is
 #   compute-bound, and numba's llvm.fma is an instruction where the Cython build
@@ -137,16 +140,16 @@ def wait_prepared():
         _threads_preparing.pop().join()
 
 
-def _auto_wants_numba(x, y, plan):
+def _auto_wants_numba(x, y, plan, fresh):
     if _threads < 2 or not numba_supports(x, y, plan):
         return False
     outer = plan.outer[0][0] if plan.outer else 1
     lanes = outer * plan.m
     if y.dtype.kind == "c":
         return lanes > 1
-    if lanes == 1:
-        return y.dtype.kind in "iu" and x.size >= AUTO_MIN_LANE
     many = _threads >= AUTO_MANY_THREADS
+    if lanes == 1:
+        return y.dtype.kind in "iu" and x.size >= AUTO_MIN_LANE and (many or not fresh)
     if x.size < (AUTO_MIN_ELEMENTS_MANY if many else AUTO_MIN_ELEMENTS):
         return False
     return plan.chains or many or outer >= _threads or plan.m >= AUTO_MIN_ROW
@@ -159,7 +162,7 @@ def scan(x, y, plan, resume=False, fresh=False):
         if _backend == "numba" and numba_supports(x, y, plan):
             if _load_numba().scan(x, y, plan, _threads, fresh):
                 return
-        elif _backend == "auto" and _auto_wants_numba(x, y, plan):
+        elif _backend == "auto" and _auto_wants_numba(x, y, plan, fresh):
             if _numba is not None and _numba.compiled(x, y, plan):
                 if _numba.scan(x, y, plan, _threads, fresh, may_compile=False):
                     return
