@@ -96,7 +96,7 @@ def run(full=False, rounds=5, select=None, print=print):
     if rows:
         peers = ["numpy"] + (["torch"] if torch else [])
         speedups = [min(best[p] for p in peers) / best["fastcumprod"] for _, best in rows]
-        print(f"geometric-mean speedup over the faster of {' and '.join(peers)}: "
+        print(f"geometric-mean speedup over {'the faster of numpy and torch' if torch else 'numpy'}: "
               f"{np.exp(np.mean(np.log(speedups))):.1f}x over {len(rows)} cases")
     return rows
 
