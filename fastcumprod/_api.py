@@ -1,5 +1,6 @@
 """cumprod(): coerce the input, normalise dim, resolve the dtype, check out, hand over."""
 import operator
+import sys
 import warnings
 
 import numpy as np
@@ -8,6 +9,7 @@ from ._cy.fastpath import try_cumprod
 from ._dispatch import get_backend
 from ._dtypes import input_dtype, result_dtype
 from ._execute import execute
+from ._memory import TooHard, self_overlapping
 
 _MISSING = object()
 
@@ -33,32 +35,35 @@ def _check_out(out, shape):
                          f"{shape}; numpy arrays are not resized")
     if not out.flags.writeable:
         raise ValueError("cumprod: out is read-only")
-    if _self_overlapping(out):
+    try:
+        clash = self_overlapping(out)
+    except TooHard:
+        raise ValueError("cumprod: cannot tell within a bounded search whether the "
+                         "elements of out (an as_strided view with interleaved strides) "
+                         "share memory; pass an out whose elements are disjoint") from None
+    if clash:
         raise ValueError("cumprod: out has elements that share memory "
                          "(a broadcast or as_strided view); each result needs its own")
 
 
-def _self_overlapping(a):
-    """Whether two elements of a share an address."""
-    flags = a.flags
-    if a.size <= 1 or flags.c_contiguous or flags.f_contiguous:
-        return False
-    dims = sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n > 1)
-    if any(s == 0 for s, _ in dims):
-        return True
-    # Each axis stepping over the whole extent of the faster ones: no overlap.
-    extent = a.itemsize
-    for stride, n in dims:
-        if stride < extent:
-            break
-        extent = stride * n
-    else:
-        return False
-    # Interleaved strides (only as_strided makes them): count the addresses.
-    offsets = np.zeros((), np.int64)
-    for stride, n in dims:
-        offsets = np.add.outer(offsets, np.arange(n, dtype=np.int64) * stride).ravel()
-    return np.unique(offsets).size < offsets.size
+def _is_masked(a):
+    # numpy.ma is imported by whoever made a masked array: never import it here.
+    ma = sys.modules.get("numpy.ma")
+    return ma is not None and isinstance(a, ma.MaskedArray)
+
+
+def _masked_cumprod(x, dim, dtype, out):
+    """numpy's masked semantics (np.ma.cumprod): masked elements count as 1
+    and stay masked; a MaskedArray comes back (or out, masked likewise when it
+    is one).  The filled input is a copy."""
+    mask = np.ma.getmaskarray(x).copy()
+    target = out.data if isinstance(out, np.ma.MaskedArray) else out
+    data = cumprod(x.filled(1), dim, dtype=dtype, out=target)
+    if out is None:
+        return np.ma.MaskedArray(data, mask=mask)
+    if isinstance(out, np.ma.MaskedArray):
+        out.mask = mask
+    return out
 
 
 def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
@@ -79,7 +84,8 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
     dtype : dtype, optional
         Result dtype: a numpy dtype (or anything `numpy.dtype` accepts) or a
         torch dtype such as ``torch.int32``.  The input is cast to it first,
-        as `numpy.ndarray.astype` does.
+        as torch casts (floating values to integers through int32 or int64,
+        float64 to float16 through float32; see the README).
     out : numpy.ndarray, optional
         Where to write the result: its shape must be the result's, any strides.
         Without `dtype`, the result has ``out.dtype``.  It may be the input
@@ -152,6 +158,8 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
         dim = axis
     if dim is _MISSING:
         raise TypeError("cumprod: missing required argument 'dim'")
+    if type(input) is not np.ndarray and _is_masked(input):
+        return _masked_cumprod(input, dim, dtype, out)
     x = input if type(input) is np.ndarray else np.asarray(input)
     input_dtype(x.dtype)
     # The common cases first, by lookups: a call on 10 elements is mostly this.
@@ -173,9 +181,14 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
                       np.exceptions.ComplexWarning, stacklevel=2)
         x = x.real
     if x.ndim == 0:
-        # torch copies a 0-d input (cast) without multiplying it by 1.
-        with np.errstate(all="ignore"):
-            out[()] = x.astype(res)[()]
+        if res.kind in "iu" or (res == np.float16 and x.dtype != np.float16):
+            # torch's casts are not astype's there (SPEC 2): the kernels'
+            # (1 * v is v for integers, and for values already cast to half).
+            execute(x.reshape(1), out.reshape(1), 0, fresh)
+        else:
+            # torch copies a 0-d input (cast) without multiplying it by 1.
+            with np.errstate(all="ignore"):
+                out[()] = x.astype(res)[()]
     elif x.size:
         execute(x, out, d, fresh)
     return out

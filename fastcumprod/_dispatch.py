@@ -1,10 +1,14 @@
 """Backend choice, thread count and their environment variables; hands a
 planned call to a kernel."""
+import operator
 import os
+import sys
 import threading
+import warnings
 
 from . import _pages
 from ._cy import kernels as _cython
+from ._dtypes import FLOAT_TO_INT_VIA
 
 BACKENDS = ("auto", "cython", "numba")
 
@@ -46,37 +50,93 @@ def _env_backend():
     return name
 
 
+def thread_limit():
+    """The most threads the parallel kernels can use: numba's NUMBA_NUM_THREADS,
+    by default the CPUs this process may run on (read as numba reads them,
+    without importing numba)."""
+    numba = sys.modules.get("numba")
+    if numba is not None and hasattr(numba, "config"):
+        return numba.config.NUMBA_NUM_THREADS
+    try:
+        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        pass
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def _check_threads(n, what):
+    if isinstance(n, bool):
+        raise TypeError(f"{what}: the number of threads must be an integer, not bool")
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"{what}: the number of threads must be an integer, "
+                        f"not {type(n).__name__}") from None
+    if n < 1:
+        raise ValueError(f"{what}: the number of threads must be at least 1, not {n}")
+    limit = thread_limit()
+    if n > limit:
+        warnings.warn(f"{what}: {n} threads asked for; the parallel kernels can run at "
+                      f"most {limit} here (NUMBA_NUM_THREADS), so fastcumprod uses {limit}",
+                      RuntimeWarning, stacklevel=3)
+        return limit
+    return n
+
+
 def _env_threads():
     value = os.environ.get("FASTCUMPROD_NUM_THREADS")
     if value is None:
-        return os.cpu_count() or 1
+        return thread_limit()
     try:
-        return _check_threads(int(value))
+        n = int(value)
     except ValueError:
         raise ValueError(f"FASTCUMPROD_NUM_THREADS={value!r}: expected a positive integer") from None
-
-
-def _check_threads(n):
-    if n < 1:
-        raise ValueError(f"the number of threads must be at least 1, not {n}")
-    return n
+    return _check_threads(n, f"FASTCUMPROD_NUM_THREADS={value}")
 
 
 _backend = _env_backend()
 _threads = _env_threads()
-_numba = None               # fastcumprod._numba, once imported
+_numba = None               # fastcumprod._numba, once imported and usable
+_numba_broken = None        # why numba cannot run in this process, once known
+_numba_warned = False
+_forked = False             # a child forked from a process that had touched numba
 _preparing = set()          # kernels being compiled on the side
 _preparing_lock = threading.Lock()
 _threads_preparing = []
 
 
+def _before_fork():
+    global _fork_touched
+    _fork_touched = _numba is not None or bool(_preparing) or "numba" in sys.modules
+
+
+def _after_fork_in_child():
+    # numba's OpenMP layer kills (or hangs) a child forked after its threads
+    # started, and a fork during a background import or compile leaves its
+    # locks held in the child: such a child uses the serial kernels, which
+    # give the same bits.
+    global _forked
+    _forked = _forked or _fork_touched
+    _threads_preparing.clear()
+
+
+_fork_touched = False
+os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+
+
 def set_backend(name):
     """Choose the kernels: "cython" (serial, compiled ahead of time), "numba"
     (parallel, compiled on first use and cached on disk) or "auto" (the faster
-    one for each call; the default).  Also FASTCUMPROD_BACKEND."""
+    one for each call; the default).  Also FASTCUMPROD_BACKEND.  "numba"
+    imports numba now, and raises RuntimeError naming the cause where it
+    cannot run (not installed, NUMBA_DISABLE_JIT, an unusable cache)."""
     global _backend
     if name not in BACKENDS:
         raise ValueError(f"backend {name!r}: expected one of {', '.join(BACKENDS)}")
+    if name == "numba" and not _forked and _load_numba() is None:
+        raise RuntimeError(f"fastcumprod: the numba backend cannot run here: {_numba_broken}")
     _backend = name
 
 
@@ -87,27 +147,54 @@ def get_backend():
 
 def set_num_threads(n):
     """Threads for the parallel kernels (also FASTCUMPROD_NUM_THREADS; default:
-    every CPU).  Numba's own limit, NUMBA_NUM_THREADS, caps it."""
+    every CPU this process may run on).  Numba's own limit, NUMBA_NUM_THREADS,
+    caps it: a larger n warns and uses the limit."""
     global _threads
-    _threads = _check_threads(int(n))
+    _threads = _check_threads(n, f"set_num_threads({n!r})")
 
 
 def get_num_threads():
+    """The threads the parallel kernels use."""
     return _threads
 
 
 def numba_supports(x, y, plan):
-    """Numba has no float16 arithmetic, and its kernels take 3-D views: at
-    most one outer axis.  Resumed blocks (casts) are short: Cython serves them."""
-    return "float16" not in (x.dtype.name, y.dtype.name) and len(plan.outer) <= 1
+    """Numba has no float16 arithmetic, its float-to-integer casts are LLVM's
+    (undefined out of range, not torch's), and its kernels take 3-D views: at
+    most one outer axis.  Resumed blocks are short: Cython serves them."""
+    return ("float16" not in (x.dtype.name, y.dtype.name) and len(plan.outer) <= 1
+            and not (x.dtype.kind in "fc" and y.dtype.kind in "iu"))
 
 
 def _load_numba():
+    """fastcumprod._numba, or None where numba cannot run (_numba_broken says why)."""
     global _numba
-    if _numba is None:
-        from . import _numba as module
-        _numba = module
+    if _numba is None and _numba_broken is None:
+        try:
+            from . import _numba as module
+            module.check()
+        except Exception as e:  # ImportError, NUMBA_DISABLE_JIT, cache errors
+            _mark_broken(e)
+        else:
+            _numba = module
     return _numba
+
+
+def _mark_broken(error):
+    """From now on this process serves every call with the Cython kernels."""
+    global _numba, _numba_broken
+    _numba = None
+    _numba_broken = f"{type(error).__name__}: {error}"
+
+
+def _warn_broken_once():
+    """One warning, from a calling thread (a background one has no one to tell)."""
+    global _numba_warned
+    if not _numba_warned:
+        _numba_warned = True
+        warnings.warn(f"fastcumprod: the numba kernels cannot run here ({_numba_broken}); "
+                      "the Cython kernels serve every call (same results, one thread)",
+                      RuntimeWarning, stacklevel=4)
 
 
 def _prepare_on_the_side(x, y, plan):
@@ -121,16 +208,24 @@ def _prepare_on_the_side(x, y, plan):
 
     def prepare():
         module = _load_numba()
+        if module is None:
+            return
         sig = module.signature(x, y, plan)
         with _preparing_lock:
             if key is None and sig in _preparing:
                 return
             _preparing.add(sig)
-        module.compile(x, y, plan)
+        try:
+            module.compile(x, y, plan)
+        except Exception as e:  # a corrupt cache entry, no room for threads
+            _mark_broken(e)
 
     thread = threading.Thread(target=prepare, daemon=True)
+    try:
+        thread.start()
+    except RuntimeError:  # no room for a thread: serial kernels it is
+        return
     _threads_preparing.append(thread)
-    thread.start()
 
 
 def wait_prepared():
@@ -155,22 +250,45 @@ def _auto_wants_numba(x, y, plan, fresh):
     return plan.chains or many or outer >= _threads or plan.m >= AUTO_MIN_ROW
 
 
+def _numba_served(x, y, plan, fresh):
+    """Whether the numba kernels took the call (else the caller scans it)."""
+    if _numba_broken is not None:
+        _warn_broken_once()
+        return False
+    if _backend == "numba":
+        if not numba_supports(x, y, plan):
+            return False
+        module, may_compile = _load_numba(), True
+        if module is None:
+            _warn_broken_once()
+            return False
+    elif _auto_wants_numba(x, y, plan, fresh):
+        if _numba is None or not _numba.compiled(x, y, plan):
+            _prepare_on_the_side(x, y, plan)
+            return False
+        module, may_compile = _numba, False
+    else:
+        return False
+    try:
+        return module.scan(x, y, plan, _threads, fresh, may_compile)
+    except Exception as e:  # a corrupt cache entry, no room for threads, ...
+        _mark_broken(e)
+        _warn_broken_once()
+        return False
+
+
 def scan(x, y, plan, resume=False, fresh=False):
     """y = cumprod(x) along the plan; x and y are native-order, aligned arrays;
     fresh: y was allocated for this call (its pages are not mapped yet)."""
-    if not resume and _backend != "cython" and (_backend == "numba" or x.size >= AUTO_MIN_COMPLEX):
-        if _backend == "numba" and numba_supports(x, y, plan):
-            if _load_numba().scan(x, y, plan, _threads, fresh):
-                return
-        elif _backend == "auto" and _auto_wants_numba(x, y, plan, fresh):
-            if _numba is not None and _numba.compiled(x, y, plan):
-                if _numba.scan(x, y, plan, _threads, fresh, may_compile=False):
-                    return
-            else:
-                _prepare_on_the_side(x, y, plan)
+    if (not resume and not _forked and _backend != "cython"
+            and (_backend == "numba" or x.size >= AUTO_MIN_COMPLEX)
+            and _numba_served(x, y, plan, fresh)):
+        return
+    via = (_cython.VIA[FLOAT_TO_INT_VIA[y.dtype].name]
+           if x.dtype.kind in "fc" and y.dtype.kind in "iu" else 0)
     helper = _pages.populate_in_background(y) if fresh and _threads > 1 else None
     try:
-        _cython.scan(x, y, *plan, resume)
+        _cython.scan(x, y, *plan, resume, via)
     finally:
         if helper is not None:
             helper.join()

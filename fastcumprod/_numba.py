@@ -1,12 +1,12 @@
 """The numba backend: 3-D views for its kernels, when it may run, compiling on the side.
 
 Numba's default threading layer (workqueue) aborts when two threads enter a
-parallel region at once, and an OpenMP layer can hang in a process forked
-after a parallel call: a call that finds the parallel kernels busy, or runs
-in such a forked child, returns False and its caller uses the Cython kernel,
-which gives bit-identical results.
+parallel region at once: a call that finds the parallel kernels busy returns
+False and its caller uses the Cython kernel, which gives bit-identical
+results (so does a process forked from one that touched numba: _dispatch).
+Importing this module raises where numba cannot run its kernels.
 """
-import os
+import resource
 import threading
 
 import numpy as np
@@ -14,7 +14,12 @@ from numpy.lib.stride_tricks import as_strided
 
 import numba
 
-from ._dtypes import INPUT_DTYPES, RESULT_DTYPES, cast_in_kernel
+if numba.config.DISABLE_JIT:
+    # The kernels would run as Python functions, whose arithmetic is not the
+    # kernels' (numpy scalars, no llvm.fma): off, rather than slow and wrong.
+    raise ImportError("NUMBA_DISABLE_JIT is set")
+
+from ._dtypes import INPUT_DTYPES, RESULT_DTYPES
 from ._nb import kernels
 
 # From this many threads, a fresh result's pages are mapped before a kernel
@@ -22,17 +27,50 @@ from ._nb import kernels
 # than it saved).
 MAP_PAGES_MIN_THREADS = 4
 
+# Address space a thread of numba's pool takes beyond its stack (guard page,
+# TLS, its arena's first reservation is not counted: glibc falls back to the
+# main arena), and what the process keeps free besides.
+THREAD_OVERHEAD = 1 << 20
+ROOM_MARGIN = 64 << 20
+
 _busy = threading.Lock()
 _used = False          # a parallel region ran in this process
-_forked_after_use = False
+_room_checked = 0      # threads known to fit in the address space
 
 
-def _after_fork_in_child():
-    global _forked_after_use
-    _forked_after_use = _used
+def check():
+    """Raise where the kernels cannot run: a cache index numba cannot read."""
+    for kernel in _CACHED:
+        cache = getattr(kernel, "_cache", None)
+        index = getattr(getattr(cache, "_cache_file", None), "_load_index", None)
+        if index is None:
+            continue
+        try:
+            index()
+        except Exception as e:
+            raise RuntimeError(f"numba's cache of {kernel.__name__} at {cache._cache_path} "
+                               f"cannot be read ({type(e).__name__}: {e}); delete that "
+                               f"folder, or set NUMBA_CACHE_DIR to another") from None
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+def _room_for_threads(threads):
+    """Raise MemoryError unless `threads` pool threads fit under RLIMIT_AS:
+    libgomp ends the process when it cannot create one ("libgomp: Thread
+    creation failed")."""
+    global _room_checked
+    if threads <= _room_checked:
+        return
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit != resource.RLIM_INFINITY:
+        stack = resource.getrlimit(resource.RLIMIT_STACK)[0]
+        if stack == resource.RLIM_INFINITY:
+            stack = 32 << 20
+        with open("/proc/self/statm") as f:
+            used = int(f.read().split()[0]) * resource.getpagesize()
+        if used + threads * (stack + THREAD_OVERHEAD) + ROOM_MARGIN > limit:
+            raise MemoryError(f"no address space left under RLIMIT_AS for {threads} "
+                              f"threads of numba's pool")
+    _room_checked = threads
 
 
 def _views(x, y):
@@ -76,6 +114,7 @@ def compiled(x, y, plan):
 
 def compile(x, y, plan):
     """Compile this call's kernel, or load it from numba's disk cache."""
+    _room_for_threads(numba.config.NUMBA_NUM_THREADS)
     kernel, types = signature(x, y, plan)
     kernel.compile(types)
     if not plan.chains:
@@ -87,10 +126,11 @@ def scan(x, y, plan, threads, fresh=False, may_compile=True):
     parallel kernels cannot run now (see the module docstring).  fresh: y was
     allocated for this call; may_compile: whether a kernel may be compiled now."""
     global _used
-    if _forked_after_use or not _busy.acquire(blocking=False):
+    threads = min(threads, numba.config.NUMBA_NUM_THREADS)
+    _room_for_threads(numba.config.NUMBA_NUM_THREADS)
+    if not _busy.acquire(blocking=False):
         return False
     try:
-        threads = min(threads, numba.config.NUMBA_NUM_THREADS)
         numba.set_num_threads(threads)
         _used = True
         if fresh and threads >= MAP_PAGES_MIN_THREADS and _row_split(plan, threads):
@@ -125,11 +165,12 @@ def _map_pages(y, threads, may_compile):
 def kernel_pairs():
     """The (input, result) dtype pairs the kernels see: bool inputs as uint8,
     integer results as unsigned, no float16, complex inputs of real results
-    as their real part, floating inputs of integer results cast by numpy."""
+    as their real part, floating inputs of integer results left to Cython
+    (see _dispatch.numba_supports)."""
     pairs = set()
     for src in INPUT_DTYPES:
         for dst in RESULT_DTYPES:
-            if np.float16 in (src, dst) or not cast_in_kernel(src, dst):
+            if np.float16 in (src, dst) or (src.kind in "fc" and dst.kind in "iu"):
                 continue
             s = np.dtype(np.uint8) if src.kind == "b" else src
             if s.kind == "c" and dst.kind != "c":
@@ -153,6 +194,11 @@ def warmup(print=print):
         for a, b, dim in calls:
             compile(a, b, make_plan(a, b, dim))
         print(f"{src} -> {dst}")
+
+
+_CACHED = (kernels.scan_rows, kernels.scan_chains, kernels.scan_split, kernels.map_pages,
+           kernels._chains, kernels._chunk_product, kernels._chunk_scan, kernels._keep_nan,
+           kernels._cmul, kernels._nan_of, kernels._quiet)
 
 
 def cache_dir():

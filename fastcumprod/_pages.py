@@ -50,5 +50,8 @@ def populate_in_background(y):
     start = -(-address // _PAGE) * _PAGE
     end = (address + y.nbytes) // _PAGE * _PAGE
     thread = threading.Thread(target=_populate, args=(start, end - start), daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # "can't start new thread": the scan maps the pages itself
+        return None
     return thread

@@ -3,14 +3,21 @@
 Each lane is multiplied in order in the accumulator dtype of SPEC 3 with
 numpy's sequential ``multiply.accumulate``; complex lanes, which need torch's
 fma-based product, are multiplied element by element in exact rational
-arithmetic.  Argument checking is the API's and is tested against it directly.
+arithmetic.  NaN bits follow torch's rules written out (SPEC 3), and casts
+torch's (SPEC 2), whatever numpy's own loops do.  Argument checking is the
+API's and is tested against it directly.
 """
 import math
 from fractions import Fraction
 
 import numpy as np
 
-from ._dtypes import ACCUMULATOR, result_dtype
+from ._dtypes import ACCUMULATOR, FLOAT_TO_INT_VIA, result_dtype
+
+# x86's default NaN, what an invalid operation gives, and the quiet bit, by width.
+_DEFAULT_NAN = {4: 0xffc00000, 8: 0xfff8000000000000}
+_QUIET = {4: 0x00400000, 8: 0x0008000000000000}
+_BITS = {4: np.uint32, 8: np.uint64}
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
@@ -18,8 +25,7 @@ def cumprod(input, dim, *, dtype=None, out=None):
     res = result_dtype(x.dtype, dtype, out)
     if x.dtype.kind == "c" and res.kind != "c":
         x = x.real  # as astype, without its warning; the API warns
-    with np.errstate(all="ignore"):
-        xr = x.astype(res)
+    xr = cast(x, res)
     if x.ndim == 0:
         y = xr.copy()
     else:
@@ -30,15 +36,62 @@ def cumprod(input, dim, *, dtype=None, out=None):
     return out
 
 
+def cast(x, res):
+    """x as torch casts it to res (SPEC 2): floating values to integers by
+    FLOAT_TO_INT_VIA, float64 to float16 through float32."""
+    res = res.newbyteorder("=")
+    with np.errstate(all="ignore"):
+        if x.dtype.kind == "f" and res.kind in "iu":
+            return _float_to_int(x.astype(np.float64), FLOAT_TO_INT_VIA[res]).astype(res)
+        if res == np.float16 and x.dtype != np.float16:
+            return x.astype(np.float32).astype(res)
+        return x.astype(res)
+
+
+def _float_to_int(v, via):
+    """Truncated toward zero through via; NaN and out of its range: its minimum
+    (uint64: [2**63, 2**64) exact, beyond it 0).  Returns int64 or uint64."""
+    if via == np.uint64:
+        high = v >= 2.0**63
+        low_part = _float_to_int(np.where(high, 0.0, v), np.dtype(np.int64)).view(np.uint64)
+        high_part = _float_to_int(np.where(high, v - 2.0**63, 0.0), np.dtype(np.int64)).view(np.uint64)
+        return np.where(high, high_part ^ np.uint64(1 << 63), low_part)
+    if via == np.int32:
+        ok = (v > -(2.0**31) - 1) & (v < 2.0**31)
+    else:
+        ok = (v >= -(2.0**63)) & (v < 2.0**63)
+    minimum = np.iinfo(via).min
+    return np.where(ok, np.trunc(np.where(ok, v, 0)).astype(np.int64), minimum)
+
+
 def _scan(x, res):
     """cumprod along axis 0 of x, which already has the result dtype."""
     acc = ACCUMULATOR[res.newbyteorder("=")]
     with np.errstate(all="ignore"):
         if res.kind == "c":
             return _scan_complex(x).astype(res)
-        # accumulate copies x[0] where torch computes 1 * x[0]: the same value
-        # for every real number, inf and (quiet) NaN.
-        return np.multiply.accumulate(x.astype(acc), axis=0).astype(res)
+        xa = x.astype(acc)
+        y = np.multiply.accumulate(xa, axis=0)
+        if acc.kind == "f":
+            y = _nan_bits(xa, y)
+        return y.astype(res)
+
+
+def _nan_bits(x, y):
+    """y = multiply.accumulate(x) with torch's NaN bits: a lane's first NaN is
+    x's there (quieted), or the default NaN where the product was invalid
+    (0 * inf); from there on the accumulator's NaN survives every factor, NaN
+    or not (SPEC 3)."""
+    nan = np.isnan(y)
+    if not nan.any():
+        return y
+    first = nan.argmax(axis=0)
+    x_first = np.take_along_axis(x, first[None], axis=0)[0]
+    size = x.dtype.itemsize
+    bits = np.where(np.isnan(x_first), x_first.view(_BITS[size]) | _BITS[size](_QUIET[size]),
+                    _BITS[size](_DEFAULT_NAN[size]))
+    steps = np.arange(x.shape[0]).reshape((-1,) + (1,) * (x.ndim - 1))
+    return np.where((steps >= first) & nan.any(axis=0), bits.view(x.dtype), y)
 
 
 def _scan_complex(x):
@@ -46,9 +99,22 @@ def _scan_complex(x):
     re, im = np.ones(x.shape[1:]), np.zeros(x.shape[1:])
     for i in range(x.shape[0]):
         c, d = x[i].real.astype(np.float64), x[i].imag.astype(np.float64)
-        re, im = _fma(re, c, -(im * d)), _fma(re, d, im * c)
+        new_re, new_im = _fma(re, c, -(im * d)), _fma(re, d, im * c)
+        # torch's NaN bits: the first NaN of its instructions' operands, in
+        # their order, else the default NaN (SPEC 3).
+        re, im = (np.where(np.isnan(new_re), _first_nan(c, re, d, im), new_re),
+                  np.where(np.isnan(new_im), _first_nan(d, re, c, im), new_im))
         y.real[i], y.imag[i] = re, im
     return y
+
+
+def _first_nan(*parts):
+    """Elementwise, the first of parts that is NaN (quieted), else the default NaN."""
+    out = np.full(parts[0].shape, np.uint64(_DEFAULT_NAN[8])).view(np.float64)
+    for p in reversed(parts):
+        quiet = (p.view(np.uint64) | np.uint64(_QUIET[8])).view(np.float64)
+        out = np.where(np.isnan(p), quiet, out)
+    return out
 
 
 def _fma_scalar(a, c, z):

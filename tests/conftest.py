@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -10,7 +15,7 @@ except ImportError:
 
 
 # Every test runs under each backend: a new backend is one more name here.
-BACKENDS = ["cython", "numba"]
+BACKENDS = ["cython", "numba", "auto"]
 
 
 @pytest.fixture(params=BACKENDS, autouse=True, scope="module")
@@ -30,15 +35,10 @@ def assert_identical(actual, expected):
     assert actual.shape == expected.shape
     a = np.array(actual, dtype=actual.dtype.newbyteorder("="), order="C")
     e = np.array(expected, dtype=expected.dtype.newbyteorder("="), order="C")
-    if a.dtype.kind in "fc":
-        # Every NaN is a NaN: compare where, not which (torch and numpy quiet
-        # NaNs the same way, but the payload is no part of the contract).
-        nan_a, nan_e = np.isnan(a), np.isnan(e)
-        np.testing.assert_array_equal(nan_a, nan_e, err_msg="NaN positions differ")
-        a, e = np.where(nan_a, 0, a), np.where(nan_e, 0, e)
-        if a.dtype.kind == "c":
-            a = np.stack([a.real, a.imag])
-            e = np.stack([e.real, e.imag])
+    if a.dtype.kind == "c":
+        # NaN bits too: sign and payload of each part (SPEC 3).
+        a = np.stack([a.real, a.imag])
+        e = np.stack([e.real, e.imag])
     bits = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}[a.itemsize]
     ab, eb = a.view(bits), e.view(bits)
     if not np.array_equal(ab, eb):
@@ -56,12 +56,27 @@ def assert_same_as_torch(actual, x, dim, dtype=None):
 
 def torch_cumprod(x, dim, dtype=None):
     """torch.cumprod of x as torch computes it.  torch has no cumprod into
-    uint16/32/64: for those, the int64 result taken modulo 2**bits, which is the
-    same wraparound."""
+    uint16/32/64: for those, torch's cast, then its int64 result taken modulo
+    2**bits, which is the same wraparound.  torch's float-to-uint32 cast
+    depends on the layout (SPEC 2): the rule taken is its scalar loop's,
+    through int64."""
     x = np.array(x, dtype=x.dtype.newbyteorder("="), order="C")
     t = torch.from_numpy(x)
     if dtype is not None and np.dtype(dtype) in (np.uint16, np.uint32, np.uint64):
-        t = torch.from_numpy(x.astype(dtype))
-        return torch.cumprod(t, dim, dtype=torch.int64).numpy().astype(dtype)
+        via = torch.int64 if np.dtype(dtype) == np.uint32 else getattr(torch, np.dtype(dtype).name)
+        t = t.to(via).to(torch.int64)
+        return torch.cumprod(t, dim).numpy().astype(dtype)
     kwargs = {} if dtype is None else {"dtype": getattr(torch, np.dtype(dtype).name)}
     return torch.cumprod(t, dim, **kwargs).numpy()
+
+
+def run_python(code, env=None, timeout=600, prefix=(), check=True):
+    """Run code in a fresh interpreter; its stdout, or the failure with stderr.
+    check=False: the CompletedProcess, whatever its exit."""
+    full_env = dict(os.environ, **(env or {}))
+    proc = subprocess.run([*prefix, sys.executable, "-c", textwrap.dedent(code)],
+                          capture_output=True, text=True, env=full_env, timeout=timeout)
+    if not check:
+        return proc
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout

@@ -34,7 +34,7 @@ def test_out_allocates_nothing(dim):
     x = np.random.default_rng(0).uniform(0.99, 1.01, (1000, 10_000))  # 80 MB
     out = np.empty_like(x)
     assert peak_bytes(lambda: fastcumprod.cumprod(x, dim, out=out)) < MB
-    assert_identical(out[:3], _reference.cumprod(x[:3], dim) if dim else out[:3])
+    assert_identical(out, _reference.cumprod(x, dim))
 
 
 @pytest.mark.parametrize("dim", [0, -1])

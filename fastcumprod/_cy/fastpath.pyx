@@ -32,7 +32,9 @@ cdef bint kernel_casts(char src, char dst):
 
 
 def try_cumprod(object input, object dim, object out):
-    if type(input) is not np.ndarray or type(dim) is not int:
+    # numpy has at most 64 dimensions; any other dim is the general path's
+    # IndexError (and would not fit a C integer).
+    if type(input) is not np.ndarray or type(dim) is not int or not -64 <= dim < 64:
         return None
     cdef cnp.ndarray x = <cnp.ndarray>input, y
     cdef int nd = cnp.PyArray_NDIM(x)

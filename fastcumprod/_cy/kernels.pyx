@@ -1,6 +1,9 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Typed serial cumprod kernels; the wrapper that prepares their arguments is fastcumprod._cython."""
+"""Typed serial cumprod kernels: the arithmetic of a lane (SPEC 3).  fastcumprod._dispatch
+hands them planned calls (fastcumprod._layout)."""
 
+from libc.math cimport isnan
+from libc.stdlib cimport free, malloc
 from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t,
                           uint8_t, uint16_t, uint32_t, uint64_t)
 cimport numpy as cnp
@@ -12,7 +15,6 @@ cdef extern from "fcp.h":
         pass
     float fcp_half_to_float(fcp_half) noexcept nogil
     fcp_half fcp_half_from_float(float) noexcept nogil
-    fcp_half fcp_half_from_double(double) noexcept nogil
     ctypedef struct fcp_c64:
         float re
         float im
@@ -22,6 +24,13 @@ cdef extern from "fcp.h":
     fcp_c64 fcp_c64_make(float, float) noexcept nogil
     fcp_c128 fcp_c128_make(double, double) noexcept nogil
     fcp_c128 fcp_cmul(fcp_c128, fcp_c128) noexcept nogil
+    double fcp_mul(double, double) noexcept nogil
+    double fcp_mul_rows(double, double) noexcept nogil
+    float fcp_mulf(float, float) noexcept nogil
+    float fcp_mulf_rows(float, float) noexcept nogil
+    uint64_t fcp_via_i32(double) noexcept nogil
+    uint64_t fcp_via_i64(double) noexcept nogil
+    uint64_t fcp_via_u64(double) noexcept nogil
 
 # Element types as they lie in memory.  bool is read as uint8 (numpy stores 0/1).
 ctypedef fused src_t:
@@ -53,8 +62,12 @@ ctypedef fused dst_t:
     fcp_c128
 
 cdef enum:
-    # Stack bytes for the accumulators of one block of lanes scanned as rows.
+    # Bytes for the accumulators of one block of lanes scanned as rows, on the
+    # heap: a thread's stack may be as small as 32 KiB (threading.stack_size).
     ACC_BYTES = 65536
+    # Accumulators of up to this many bytes stay on the stack (small calls
+    # skip malloc).
+    ACC_STACK_BYTES = 1024
     # Lanes scanned as interleaved chains: 4 hide the 3-4 cycle multiply latency.
     CHAINS = 4
     # numpy allows 64 dimensions; the outer odometer keeps a counter for each.
@@ -69,6 +82,23 @@ cdef struct Geometry:
     const Py_ssize_t* ys_o
     Py_ssize_t n, xs_n, ys_n, m, xs_m, ys_m
     bint chains, resume
+    # How a floating source becomes an integer result (VIA_*).
+    int via
+    # Room for the accumulators of a block of rows: acc_lanes of them.
+    char* acc
+    Py_ssize_t acc_lanes
+
+# The integer type a floating source is truncated through on its way to an
+# integer result (fastcumprod._dtypes.FLOAT_TO_INT_VIA; VIA names them).
+cdef enum:
+    VIA_I32, VIA_I64, VIA_U64
+
+# How a real product keeps the NaN rule (fcp_mul): not at all (only while no
+# accumulator is NaN), by a branch (chains), by a select (rows, vectorised).
+cdef enum:
+    MUL_PLAIN, MUL_CHAIN, MUL_ROWS
+
+VIA = {"int32": VIA_I32, "int64": VIA_I64, "uint64": VIA_U64}
 
 # Kernel codes of the element types, by kind and width (see type_code).
 cdef enum:
@@ -86,40 +116,48 @@ cdef inline double real_part(src_t v) noexcept nogil:
         return <double>v
 
 
-cdef inline uint64_t int_factor(src_t v) noexcept nogil:
+cdef inline uint64_t int_factor(src_t v, int via) noexcept nogil:
     """A source as a factor of the 64-bit integer accumulator.  Sign-extended,
     an integer is congruent to its narrowed value modulo 2**bits of every
-    result width, so it need not be narrowed first.  Floating sources never
-    reach integer results (numpy casts them, see fastcumprod._execute); their
-    branch exists because Cython compiles every pair of a fused signature."""
+    result width, so it need not be narrowed first.  A floating source is
+    truncated as torch casts it, through the integer type `via` (see
+    fastcumprod._dtypes.FLOAT_TO_INT_VIA): a branch on a constant of the call,
+    in the floating specialisations only."""
     if src_t is int8_t or src_t is int16_t or src_t is int32_t or src_t is int64_t:
         return <uint64_t><int64_t>v
     elif src_t is uint8_t or src_t is uint16_t or src_t is uint32_t or src_t is uint64_t:
         return <uint64_t>v
+    elif via == VIA_I32:
+        return fcp_via_i32(real_part(v))
+    elif via == VIA_I64:
+        return fcp_via_i64(real_part(v))
     else:
-        return <uint64_t><int64_t>real_part(v)
+        return fcp_via_u64(real_part(v))
 
 
-cdef inline void convert(src_t v, dst_t* d) noexcept nogil:
-    """*d = v cast to the result type first, as numpy's astype (SPEC 2);
+cdef inline void convert(src_t v, dst_t* d, int via) noexcept nogil:
+    """*d = v cast to the result type first, as torch casts (SPEC 2);
     integers wrap."""
     if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
-        d[0] = <dst_t>int_factor(v)
+        d[0] = <dst_t>int_factor(v, via)
     elif dst_t is fcp_half:
         if src_t is fcp_half:
             d[0] = v
-        elif src_t is double or src_t is fcp_c128:
-            d[0] = fcp_half_from_double(real_part(v))
-        elif src_t is float or src_t is fcp_c64:
-            d[0] = fcp_half_from_float(<float>real_part(v))
+        elif src_t is fcp_c64 or src_t is fcp_c128:
+            d[0] = fcp_half_from_float(<float>v.re)
         else:
-            # numpy converts integers to half through float (npy_float_to_half).
+            # torch converts to half through float, doubles and integers alike
+            # (float64 1 + 2**-11 + 2**-40 gives 1.0, not 1.001).
             d[0] = fcp_half_from_float(<float>v)
     elif dst_t is fcp_c64:
         if src_t is fcp_c64 or src_t is fcp_c128:
             d[0] = fcp_c64_make(<float>v.re, <float>v.im)
+        elif src_t is fcp_half:
+            d[0] = fcp_c64_make(fcp_half_to_float(v), 0)
         else:
-            d[0] = fcp_c64_make(<float>real_part(v), 0)
+            # One rounding, straight from the source (an int64 through double
+            # then float would round twice).
+            d[0] = fcp_c64_make(<float>v, 0)
     elif dst_t is fcp_c128:
         if src_t is fcp_c64 or src_t is fcp_c128:
             d[0] = fcp_c128_make(v.re, v.im)
@@ -152,74 +190,119 @@ cdef inline void acc_init(char* acc, Py_ssize_t b, const dst_t* prev,
             ad[j] = <double>prev[j * ys_m] if resume else 1.0
 
 
-cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y) noexcept nogil:
-    """Multiply accumulator j by v; store it rounded (or wrapped) to the result type."""
+cdef inline bint acc_nan(const char* acc, Py_ssize_t j, const dst_t* tag) noexcept nogil:
+    """Whether real accumulator j is NaN (complex products pin their NaN bits
+    themselves, and integers have none)."""
+    if dst_t is fcp_half:
+        return isnan((<const float*>acc)[j])
+    elif dst_t is float or dst_t is double:
+        return isnan((<const double*>acc)[j])
+    else:
+        return False
+
+
+cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
+                          int mul) noexcept nogil:
+    """Multiply accumulator j by v; store it rounded (or wrapped) to the result
+    type.  mul: how a real product keeps the NaN rule (MUL_*, a constant at
+    each call site; see fcp_mul)."""
     cdef uint64_t* ai = <uint64_t*>acc
     cdef float* af = <float*>acc
     cdef double* ad = <double*>acc
     cdef fcp_c128* ac = <fcp_c128*>acc
     cdef dst_t d
     if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
-        ai[j] = ai[j] * int_factor(v)
+        ai[j] = ai[j] * int_factor(v, via)
         y[0] = <dst_t>ai[j]
     elif dst_t is fcp_half:
-        convert(v, &d)
-        af[j] = af[j] * fcp_half_to_float(d)
+        convert(v, &d, via)
+        if mul == MUL_PLAIN:
+            af[j] = af[j] * fcp_half_to_float(d)
+        elif mul == MUL_CHAIN:
+            af[j] = fcp_mulf(af[j], fcp_half_to_float(d))
+        else:
+            af[j] = fcp_mulf_rows(af[j], fcp_half_to_float(d))
         y[0] = fcp_half_from_float(af[j])
     elif dst_t is fcp_c64:
-        convert(v, &d)
+        convert(v, &d, via)
         ac[j] = fcp_cmul(ac[j], fcp_c128_make(d.re, d.im))
         y[0] = fcp_c64_make(<float>ac[j].re, <float>ac[j].im)
     elif dst_t is fcp_c128:
-        convert(v, &d)
+        convert(v, &d, via)
         ac[j] = fcp_cmul(ac[j], d)
         y[0] = ac[j]
     else:
-        convert(v, &d)
-        ad[j] = ad[j] * <double>d
+        convert(v, &d, via)
+        if mul == MUL_PLAIN:
+            ad[j] = ad[j] * <double>d
+        elif mul == MUL_CHAIN:
+            ad[j] = fcp_mul(ad[j], <double>d)
+        else:
+            ad[j] = fcp_mul_rows(ad[j], <double>d)
         y[0] = <dst_t>ad[j]
 
 
 cdef inline void scan_block(const src_t* x, dst_t* y,
                             Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
                             Py_ssize_t b, Py_ssize_t xs_m, Py_ssize_t ys_m,
-                            bint resume) noexcept nogil:
-    """Scan b lanes side by side along n, row by row.  Each call site passes
-    what it knows as constants, and the accumulators are local, so that the
-    compiler keeps a lone chain in a register and vectorises contiguous rows."""
-    cdef char acc[ACC_BYTES]
+                            bint resume, int via, char* acc, bint rows) noexcept nogil:
+    """Scan b lanes side by side along n, row by row, with room for b
+    accumulators at acc.  Each call site passes what it knows as constants (a
+    lone chain's accumulator is a local the compiler keeps in a register;
+    rows: whether b may be more than 1, see acc_step)."""
     cdef Py_ssize_t i, j
     acc_init(acc, b, y - ys_n if resume else y, ys_m, resume)
     for i in range(n):
         for j in range(b):
-            acc_step(acc, j, x[j * xs_m], &y[j * ys_m])
+            acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_ROWS if rows else MUL_CHAIN)
         x += xs_n
         y += ys_n
 
 
 cdef inline void scan_chains(const src_t* x, dst_t* y,
                              Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
-                             Py_ssize_t xs_m, Py_ssize_t ys_m, bint resume) noexcept nogil:
+                             Py_ssize_t xs_m, Py_ssize_t ys_m, bint resume,
+                             int via) noexcept nogil:
     """CHAINS lanes that are each contiguous along n, as interleaved chains.
     A row is loaded whole before any of it is stored, and the chains are few:
     with a power-of-two lane stride every access of a row falls in one L1 set
     and aliases modulo 4 KiB (2048x8192 float64 along axis 1: 8 chains took
     45 ms, 4 chains 11 ms, one chain at a time 14 ms; README, `bench`)."""
-    cdef src_t v[CHAINS]
     cdef char acc[CHAINS * 16]
-    cdef Py_ssize_t i, j
     acc_init(acc, CHAINS, y - ys_n if resume else y, ys_m, resume)
-    for i in range(n):
+    # Plain products while no accumulator is NaN (the 4 chains vectorise:
+    # with a branch in each, 2-D float32 along 0 took 15 ms, so 7), then
+    # products that keep a NaN accumulator's bits (fcp_mul).
+    cdef Py_ssize_t i = chain_rows(x, y, 0, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_PLAIN)
+    chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_CHAIN)
+
+
+cdef inline Py_ssize_t chain_rows(const src_t* x, dst_t* y, Py_ssize_t i, Py_ssize_t n,
+                                  Py_ssize_t xs_n, Py_ssize_t ys_n,
+                                  Py_ssize_t xs_m, Py_ssize_t ys_m, int via,
+                                  char* acc, int mul) noexcept nogil:
+    """Rows i.. of scan_chains; with MUL_PLAIN, up to the first row that
+    leaves an accumulator NaN.  Returns the row it stopped before."""
+    cdef src_t v[CHAINS]
+    cdef Py_ssize_t j
+    x += i * xs_n
+    y += i * ys_n
+    while i < n:
         for j in range(CHAINS):
             v[j] = x[j * xs_m]
         for j in range(CHAINS):
-            acc_step(acc, j, v[j], &y[j * ys_m])
+            acc_step(acc, j, v[j], &y[j * ys_m], via, mul)
         x += xs_n
         y += ys_n
+        i += 1
+        if mul == MUL_PLAIN and (acc_nan(acc, 0, y) | acc_nan(acc, 1, y)
+                                 | acc_nan(acc, 2, y) | acc_nan(acc, 3, y)):
+            break
+    return i
 
 
 cdef inline void scan_pairs(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t xs_n,
-                            Py_ssize_t ys_n, bint resume) noexcept nogil:
+                            Py_ssize_t ys_n, bint resume, int via) noexcept nogil:
     """One integer lane, two elements a step: integer products are exact
     modulo 2**64 in any grouping, so the chain multiplies by x[i] * x[i+1] and
     is half as long (1-D int64, 2**24 elements: 17 ms as one chain, 10 ms in
@@ -229,53 +312,51 @@ cdef inline void scan_pairs(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t x
     cdef uint64_t a0, a1
     cdef Py_ssize_t i = 0
     while i + 1 < n:
-        a0 = int_factor(x[i * xs_n])
-        a1 = int_factor(x[(i + 1) * xs_n])
+        a0 = int_factor(x[i * xs_n], via)
+        a1 = int_factor(x[(i + 1) * xs_n], via)
         y[i * ys_n] = <dst_t>(a * a0)
         a = a * (a0 * a1)
         y[(i + 1) * ys_n] = <dst_t>a
         i += 2
     if i < n:
-        y[i * ys_n] = <dst_t>(a * int_factor(x[i * xs_n]))
-
-
-cdef inline Py_ssize_t acc_itemsize(const dst_t* tag) noexcept nogil:
-    if dst_t is fcp_half:
-        return sizeof(float)
-    elif dst_t is fcp_c64 or dst_t is fcp_c128:
-        return sizeof(fcp_c128)
-    else:
-        return sizeof(uint64_t)
+        y[i * ys_n] = <dst_t>(a * int_factor(x[i * xs_n], via))
 
 
 cdef void scan_lanes(const src_t* x, dst_t* y, const Geometry* g) noexcept nogil:
     """The m lanes of one outer index."""
     cdef Py_ssize_t j0 = 0, m = g.m, xs_m = g.xs_m, ys_m = g.ys_m
-    # Rows: as many lanes at once as the accumulators fit in ACC_BYTES (whole
-    # rows stream best: 2048x8192 float64 along axis 0 took 39 ms in blocks of
-    # 128 lanes, 18 ms in blocks of 4096; README, `bench`).
-    cdef Py_ssize_t block = ACC_BYTES // acc_itemsize(y)
+    # Rows: as many lanes at once as there is room for accumulators, up to
+    # ACC_BYTES (whole rows stream best: 2048x8192 float64 along axis 0 took
+    # 39 ms in blocks of 128 lanes, 18 ms in blocks of 4096; README, `bench`).
+    cdef Py_ssize_t block = g.acc_lanes
+    cdef char one[16]
     if m == 1:
         if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
             if g.xs_n == 1 and g.ys_n == 1:
-                scan_pairs(x, y, g.n, 1, 1, g.resume)
+                scan_pairs(x, y, g.n, 1, 1, g.resume, g.via)
             else:
-                scan_pairs(x, y, g.n, g.xs_n, g.ys_n, g.resume)
+                scan_pairs(x, y, g.n, g.xs_n, g.ys_n, g.resume, g.via)
         else:
-            scan_block(x, y, g.n, g.xs_n, g.ys_n, 1, 0, 0, g.resume)
+            scan_block(x, y, g.n, g.xs_n, g.ys_n, 1, 0, 0, g.resume, g.via, one, False)
         return
     if g.chains:
         while j0 + CHAINS <= m:
-            scan_chains(x + j0 * xs_m, y + j0 * ys_m, g.n, g.xs_n, g.ys_n, xs_m, ys_m, g.resume)
+            scan_chains(x + j0 * xs_m, y + j0 * ys_m, g.n, g.xs_n, g.ys_n, xs_m, ys_m,
+                        g.resume, g.via)
             j0 += CHAINS
-        block = 1
-    elif xs_m == 1 and ys_m == 1:
+        while j0 < m:
+            scan_block(x + j0 * xs_m, y + j0 * ys_m, g.n, g.xs_n, g.ys_n, 1, 0, 0,
+                       g.resume, g.via, one, False)
+            j0 += 1
+        return
+    if xs_m == 1 and ys_m == 1:
         while j0 + block <= m:
-            scan_block(x + j0, y + j0, g.n, g.xs_n, g.ys_n, block, 1, 1, g.resume)
+            scan_block(x + j0, y + j0, g.n, g.xs_n, g.ys_n, block, 1, 1, g.resume, g.via,
+                       g.acc, True)
             j0 += block
     while j0 < m:
         scan_block(x + j0 * xs_m, y + j0 * ys_m, g.n, g.xs_n, g.ys_n,
-                   min(block, m - j0), xs_m, ys_m, g.resume)
+                   min(block, m - j0), xs_m, ys_m, g.resume, g.via, g.acc, True)
         j0 += block
 
 
@@ -366,21 +447,25 @@ def scan_contiguous(cnp.ndarray x, cnp.ndarray y, int dim):
 
 def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_n,
          Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
-         bint chains, bint resume=False):
+         bint chains, bint resume=False, int via=VIA_I64):
     """y = cumprod(x) over the plan of fastcumprod._layout (strides in elements).
 
     outer holds (length, x stride, y stride) triples.  With resume, each lane
     continues from the element of y one step before y's start (integer results).
+    via: how a floating x becomes an integer y (a value of VIA).
     """
     cdef Py_ssize_t oshape[MAX_OUTER]
     cdef Py_ssize_t xs_o[MAX_OUTER]
     cdef Py_ssize_t ys_o[MAX_OUTER]
+    cdef char small[ACC_STACK_BYTES]
     cdef Geometry g
     cdef int d
     cdef int src = type_code(x)
     cdef int dst = type_code(y)
     cdef const char* xp = <const char*>cnp.PyArray_DATA(x)
     cdef char* yp = <char*>cnp.PyArray_DATA(y)
+    cdef Py_ssize_t acc_size = 4 if dst == SRC_F16 else 16 if dst >= SRC_C64 else 8
+    cdef Py_ssize_t acc_bytes = 0 if chains else min(ACC_BYTES, m * acc_size)
     if len(outer) > MAX_OUTER:
         raise ValueError("more outer dimensions than numpy allows")
     g.nouter = len(outer)
@@ -388,25 +473,41 @@ def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_
         oshape[d], xs_o[d], ys_o[d] = outer[d]
     g.oshape, g.xs_o, g.ys_o = oshape, xs_o, ys_o
     g.n, g.xs_n, g.ys_n, g.m, g.xs_m, g.ys_m = n, xs_n, ys_n, m, xs_m, ys_m
-    g.chains, g.resume = chains, resume
+    g.chains, g.resume, g.via = chains, resume, via
     if m == 0 or n == 0:
         return
-    with nogil:
-        if dst == SRC_U8 or dst == SRC_I8:
-            by_src(xp, <uint8_t*>yp, src, &g)
-        elif dst == SRC_U16 or dst == SRC_I16:
-            by_src(xp, <uint16_t*>yp, src, &g)
-        elif dst == SRC_U32 or dst == SRC_I32:
-            by_src(xp, <uint32_t*>yp, src, &g)
-        elif dst == SRC_U64 or dst == SRC_I64:
-            by_src(xp, <uint64_t*>yp, src, &g)
-        elif dst == SRC_F16:
-            by_src(xp, <fcp_half*>yp, src, &g)
-        elif dst == SRC_F32:
-            by_src(xp, <float*>yp, src, &g)
-        elif dst == SRC_F64:
-            by_src(xp, <double*>yp, src, &g)
-        elif dst == SRC_C64:
-            by_src(xp, <fcp_c64*>yp, src, &g)
-        else:
-            by_src(xp, <fcp_c128*>yp, src, &g)
+    g.acc_lanes = acc_bytes // acc_size
+    if acc_bytes <= ACC_STACK_BYTES:
+        g.acc = &small[0]
+    else:
+        g.acc = <char*>malloc(acc_bytes)
+        if g.acc == NULL:
+            raise MemoryError
+    try:
+        with nogil:
+            scan_typed(xp, yp, src, dst, &g)
+    finally:
+        if g.acc != &small[0]:
+            free(g.acc)
+
+
+cdef void scan_typed(const char* xp, char* yp, int src, int dst, const Geometry* g) noexcept nogil:
+    """The call's specialisation, by the type codes of x and y."""
+    if dst == SRC_U8 or dst == SRC_I8:
+        by_src(xp, <uint8_t*>yp, src, g)
+    elif dst == SRC_U16 or dst == SRC_I16:
+        by_src(xp, <uint16_t*>yp, src, g)
+    elif dst == SRC_U32 or dst == SRC_I32:
+        by_src(xp, <uint32_t*>yp, src, g)
+    elif dst == SRC_U64 or dst == SRC_I64:
+        by_src(xp, <uint64_t*>yp, src, g)
+    elif dst == SRC_F16:
+        by_src(xp, <fcp_half*>yp, src, g)
+    elif dst == SRC_F32:
+        by_src(xp, <float*>yp, src, g)
+    elif dst == SRC_F64:
+        by_src(xp, <double*>yp, src, g)
+    elif dst == SRC_C64:
+        by_src(xp, <fcp_c64*>yp, src, g)
+    else:
+        by_src(xp, <fcp_c128*>yp, src, g)

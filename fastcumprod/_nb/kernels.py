@@ -100,14 +100,52 @@ def _store_impl(acc, y):
     return lambda acc, y: dt(acc)
 
 
+@njit(nogil=True, cache=True)
+def _quiet(v):
+    """v with its quiet bit set, as an instruction returns a NaN operand."""
+    return np.uint64(np.float64(v).view(np.uint64) | np.uint64(0x0008000000000000)).view(np.float64)
+
+
+@njit(nogil=True, cache=True)
+def _nan_of(p, q, r, s):
+    """The first NaN of p, q, r, s, else x86's default NaN (the Cython
+    kernels' fcp_nan_of: torch's complex product's NaN bits)."""
+    for v in (p, q, r, s):
+        if v != v:
+            return _quiet(v)
+    return np.uint64(0xfff8000000000000).view(np.float64)
+
+
+@njit(nogil=True, cache=True)
+def _keep_nan(acc, p):
+    """p, or acc where acc is NaN."""
+    if acc != acc:
+        return acc
+    return p
+
+
+@njit(nogil=True, cache=True)
+def _cmul(a, b, c, d):
+    """(a+bi)(c+di): torch's x86-64 build contracts c10::complex's product, and
+    its NaN bits follow its instructions' operand order (SPEC 3; fcp_cmul)."""
+    re = _fma(a, c, -(b * d))
+    im = _fma(a, d, b * c)
+    if re != re:
+        re = _nan_of(c, a, d, b)
+    if im != im:
+        im = _nan_of(d, a, c, b)
+    return complex(re, im)
+
+
 @overload(_mul, inline="always")
 def _mul_impl(acc, f):
     if isinstance(acc, types.Complex):
-        def cmul(acc, f):
-            # torch's x86-64 build contracts c10::complex's product (SPEC 3).
-            return complex(_fma(acc.real, f.real, -(acc.imag * f.imag)),
-                           _fma(acc.real, f.imag, acc.imag * f.real))
-        return cmul
+        return lambda acc, f: _cmul(acc.real, acc.imag, f.real, f.imag)
+    if isinstance(acc, types.Float):
+        def mul(acc, f):
+            # When both are NaN the accumulator's survives (SPEC 3; fcp_mul).
+            return _keep_nan(acc, acc * f)
+        return mul
     return lambda acc, f: acc * f
 
 
