@@ -51,10 +51,10 @@ static inline double fcp_quiet(double v)
  * vectorised rows); the test pins it.  acc is always quiet (a product, or
  * 1), and a NaN x alone, or an invalid product, gives the same bits in either
  * order.  Two forms of one rule: a chain takes a branch that is never taken
- * until the lane is NaN (2-core machine, into out=, best of 7: a select
- * would lengthen its dependency chain: 2-D
+ * until the lane is NaN (a select would lengthen its dependency chain: 2-D
  * float64 along the last axis 9 -> 16 ms); rows take a select, which
- * vectorises (a branch stops the vectoriser: float32 rows 7 -> 11 ms). */
+ * vectorises (a branch stops the vectoriser: float32 rows 7 -> 11 ms).
+ * 2-core machine, into out=, best of 7. */
 #define FCP_MUL(T, chain, rows)                                              \
     static inline T chain(T acc, T x)                                        \
     {                                                                        \
