@@ -1,4 +1,9 @@
-"""The Cython extension; every other setting is in pyproject.toml."""
+"""The Cython extensions; every other setting is in pyproject.toml."""
+import os
+import platform
+import shutil
+import sys
+
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -9,16 +14,33 @@ from setuptools import Extension, setup
 # CYTHON_INLINE forces the inlining the kernels are written for: gcc compiled
 # scan_block out of line, leaving its accumulators in memory (1-D float32 scan
 # 55 ms instead of 14 ms; README).
-extensions = [
-    Extension(
-        f"fastcumprod._cy.{name}",
-        [f"fastcumprod/_cy/{name}.pyx"],
+FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno"]
+
+
+def extension(name, source, flags=()):
+    return Extension(
+        f"fastcumprod._cy.{name}", [source],
         include_dirs=[numpy.get_include(), "fastcumprod/_cy"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION"),
                        ("CYTHON_INLINE", "inline __attribute__((always_inline))")],
-        extra_compile_args=["-O3", "-ffp-contract=off", "-fno-math-errno"],
-    )
-    for name in ("kernels", "fastpath")
-]
+        extra_compile_args=FLAGS + list(flags))
+
+
+extensions = [extension(name, f"fastcumprod/_cy/{name}.pyx") for name in ("kernels", "fastpath")]
+
+# On x86-64, the kernels a second time for x86-64-v3 (AVX2, FMA, F16C), chosen
+# at import where the CPU has them (fastcumprod/_kernels.py): the complex
+# product's fma becomes one instruction instead of a call into libm
+# (complex128 1024x4096 along 1, one thread: 13.3 -> 5.0 ms).  The same
+# source, the same roundings: an fma is exact either way, and contraction
+# stays off.  Vectors stay 128 bits wide: 256-bit rows of float64 were slower
+# (2048x8192 along 0: 8.4 -> 10.9 ms; 2-core AMD EPYC, into out=, best of 7).
+# GCC and Clang only.
+if platform.machine().lower() in ("x86_64", "amd64") and sys.platform != "win32":
+    copy = os.path.join("build", "fastcumprod_variants", "kernels_v3.pyx")
+    os.makedirs(os.path.dirname(copy), exist_ok=True)
+    shutil.copyfile("fastcumprod/_cy/kernels.pyx", copy)
+    extensions.append(extension("kernels_v3", copy, ["-march=x86-64-v3", "-mtune=generic",
+                                                    "-mprefer-vector-width=128"]))
 
 setup(ext_modules=cythonize(extensions, language_level=3))

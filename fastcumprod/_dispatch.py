@@ -7,7 +7,7 @@ import threading
 import warnings
 
 from . import _pages
-from ._cy import kernels as _cython
+from ._kernels import kernels as _cython
 from ._dtypes import FLOAT_TO_INT_VIA
 
 BACKENDS = ("auto", "cython", "numba")
@@ -159,11 +159,8 @@ def get_num_threads():
 
 
 def numba_supports(x, y, plan):
-    """Numba has no float16 arithmetic, its float-to-integer casts are LLVM's
-    (undefined out of range, not torch's), and its kernels take 3-D views: at
-    most one outer axis.  Resumed blocks are short: Cython serves them."""
-    return ("float16" not in (x.dtype.name, y.dtype.name) and len(plan.outer) <= 1
-            and not (x.dtype.kind in "fc" and y.dtype.kind in "iu"))
+    """The drivers split lanes of at most one outer axis."""
+    return len(plan.outer) <= 1
 
 
 def _load_numba():
@@ -250,7 +247,7 @@ def _auto_wants_numba(x, y, plan, fresh):
     return plan.chains or many or outer >= _threads or plan.m >= AUTO_MIN_ROW
 
 
-def _numba_served(x, y, plan, fresh):
+def _numba_served(x, y, plan, fresh, via):
     """Whether the numba kernels took the call (else the caller scans it)."""
     if _numba_broken is not None:
         _warn_broken_once()
@@ -270,25 +267,27 @@ def _numba_served(x, y, plan, fresh):
     else:
         return False
     try:
-        return module.scan(x, y, plan, _threads, fresh, may_compile)
+        return module.scan(x, y, plan, _threads, fresh, may_compile, via=via)
     except Exception as e:  # a corrupt cache entry, no room for threads, ...
         _mark_broken(e)
         _warn_broken_once()
         return False
 
 
-def scan(x, y, plan, resume=False, fresh=False):
+def scan(x, y, plan, carry=None, fresh=False):
     """y = cumprod(x) along the plan; x and y are native-order, aligned arrays;
-    fresh: y was allocated for this call (its pages are not mapped yet)."""
-    if (not resume and not _forked and _backend != "cython"
-            and (_backend == "numba" or x.size >= AUTO_MIN_COMPLEX)
-            and _numba_served(x, y, plan, fresh)):
-        return
+    carry: the lanes' accumulators to start from and leave the products in
+    (blocks of a call: short, served by Cython); fresh: y was allocated for
+    this call (its pages are not mapped yet)."""
     via = (_cython.VIA[FLOAT_TO_INT_VIA[y.dtype].name]
            if x.dtype.kind in "fc" and y.dtype.kind in "iu" else 0)
+    if (carry is None and not _forked and _backend != "cython"
+            and (_backend == "numba" or x.size >= AUTO_MIN_COMPLEX)
+            and _numba_served(x, y, plan, fresh, via)):
+        return
     helper = _pages.populate_in_background(y) if fresh and _threads > 1 else None
     try:
-        _cython.scan(x, y, *plan, resume, via)
+        _cython.scan(x, y, *plan, carry, via)
     finally:
         if helper is not None:
             helper.join()

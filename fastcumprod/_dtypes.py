@@ -22,6 +22,12 @@ ACCUMULATOR = {
 _NAMES = ", ".join(str(d) for d in INPUT_DTYPES)
 
 
+def one_carry(result, lanes):
+    """The accumulators of `lanes` lanes of a result dtype, each 1: where a
+    scan in blocks starts (SPEC 10)."""
+    return np.ones(lanes, ACCUMULATOR[_native(result)])
+
+
 _INPUT_SET = frozenset(INPUT_DTYPES)
 _RESULT_SET = frozenset(RESULT_DTYPES)
 # torch's promotion: bool and integers to int64, the rest kept (SPEC 2).

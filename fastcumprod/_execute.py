@@ -2,12 +2,13 @@
 import numpy as np
 
 from . import _dispatch
+from ._dtypes import one_carry
 from ._layout import plan
 from ._memory import overlaps, same_elements
 
-# Elements copied to native order per block for an integer result
-# (256 KiB of int64: the block stays in L2 between the copy and the scan).
-CAST_BLOCK = 32768
+# Elements copied to native order per block (256 KiB of int64: the block
+# stays in L2 between the copy and the scan).
+BLOCK = 32768
 
 
 def _kernel_ready(a):
@@ -30,26 +31,29 @@ def execute(x, out, dim, fresh=False):
         execute(x, tmp, dim, fresh=True)
         np.copyto(out, tmp, casting="unsafe")
         return
-    if out.dtype.kind in "iu" and not _kernel_ready(x):
+    if not _kernel_ready(x):
         _execute_native_blocks(x, out, dim)
         return
-    if not _kernel_ready(x):
-        # A float result cannot resume from a stored row (its accumulator is
-        # wider), so a byte-swapped or unaligned input is copied whole.
-        x = x.astype(x.dtype.newbyteorder("="), order="K")
     _dispatch.scan(x, out, plan(x, out, dim), fresh=fresh)
 
 
 def _execute_native_blocks(x, out, dim):
-    """Copy a byte-swapped or unaligned x to native order in row blocks, scanning
-    each block on from the row before it: exact, since integer products are
-    taken modulo 2**bits of the result.  The kernels cast each block (numpy's
-    float-to-integer casts depend on the layout; SPEC 2)."""
+    """Copy a byte-swapped or unaligned x to native order in row blocks, each
+    block scanned on from the lanes' accumulators (the carry) the block
+    before it left: exact for every result type.  Every block goes through
+    one buffer, so that every block's plan walks the lanes in one order."""
     n = x.shape[dim]
-    rows = max(1, CAST_BLOCK // max(1, x.size // n))
+    rows = min(n, max(1, BLOCK // max(1, x.size // n)))
+    shape = list(x.shape)
+    shape[dim] = rows
+    buffer = np.empty(shape, x.dtype.newbyteorder("="))
+    carry = one_carry(out.dtype, buffer.size // rows)
     index = [slice(None)] * x.ndim
     for start in range(0, n, rows):
         index[dim] = slice(start, start + rows)
-        block = x[tuple(index)].astype(x.dtype.newbyteorder("="))
         y = out[tuple(index)]
-        _dispatch.scan(block, y, plan(block, y, dim), resume=start > 0)
+        index[dim] = slice(0, y.shape[dim])
+        block = buffer[tuple(index)]
+        index[dim] = slice(start, start + rows)
+        np.copyto(block, x[tuple(index)])
+        _dispatch.scan(block, y, plan(block, y, dim), carry=carry)

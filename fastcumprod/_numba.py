@@ -1,4 +1,5 @@
-"""The numba backend: 3-D views for its kernels, when it may run, compiling on the side.
+"""The parallel backend: the numba drivers (fastcumprod._nb.drivers) running the
+Cython kernels on blocks of a planned call, when they may run.
 
 Numba's default threading layer (workqueue) aborts when two threads enter a
 parallel region at once: a call that finds the parallel kernels busy returns
@@ -10,7 +11,6 @@ import resource
 import threading
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 import numba
 
@@ -19,13 +19,24 @@ if numba.config.DISABLE_JIT:
     # kernels' (numpy scalars, no llvm.fma): off, rather than slow and wrong.
     raise ImportError("NUMBA_DISABLE_JIT is set")
 
-from ._dtypes import INPUT_DTYPES, RESULT_DTYPES
-from ._nb import kernels
+from ._kernels import kernels
+from ._nb import drivers
 
 # From this many threads, a fresh result's pages are mapped before a kernel
 # that splits its rows (see _map_pages; with 2 threads it cost 0.2-1.2 ms more
 # than it saved).
 MAP_PAGES_MIN_THREADS = 4
+# Lanes per task when the lanes are side by side in memory (rows): whole
+# rows stream best, as in the Cython kernels ...
+ROW_BLOCK = 4096
+# ... but no fewer per task than this when splitting a row between threads.
+MIN_ROW_BLOCK = 256
+# Lanes per task when each lane is contiguous along the scan (chains), in
+# whole groups of the kernels' 4 interleaved chains.
+CHAINS = 4
+CHAIN_BLOCK = 256
+# Elements per task of a split integer lane.
+SPLIT_CHUNK = 1 << 16
 
 # Address space a thread of numba's pool takes beyond its stack (guard page,
 # TLS, its arena's first reservation is not counted: glibc falls back to the
@@ -73,134 +84,132 @@ def _room_for_threads(threads):
     _room_checked = threads
 
 
-def _views(x, y):
-    """bool inputs as uint8, integer results as unsigned of the same width (the
-    same bits): the kernels then see 4 integer result types instead of 8."""
-    if x.dtype.kind == "b":
-        x = x.view(np.uint8)
-    if y.dtype.kind == "i":
-        y = y.view(f"u{y.itemsize}")
-    return x, y
+def _params(x, y, plan, via, carry=None):
+    """The kernels' parameters (PARAMS) of a planned call, as int64."""
+    p = np.zeros(len(kernels.PARAMS), np.int64)
+    values = {"src": kernels.type_code(x.dtype), "dst": kernels.type_code(y.dtype), "via": via,
+              "mode": 0, "x": x.ctypes.data, "y": y.ctypes.data,
+              "carry": 0 if carry is None else carry.ctypes.data,
+              "n": plan.n, "xs_n": plan.xs_n, "ys_n": plan.ys_n,
+              "m": plan.m, "xs_m": plan.xs_m, "ys_m": plan.ys_m, "chains": plan.chains}
+    for name, i in kernels.PARAMS.items():
+        p[i] = values[name]
+    return p
 
 
-def _call(x, y, plan, threads=1):
-    """The kernel and its arguments for a planned call."""
-    x, y = _views(x, y)
-    xi, yi = x.itemsize, y.itemsize
-    (outer, xs_o, ys_o), = plan.outer or ((1, 0, 0),)
-    # Inputs are always passed read-only, so that a read-only input does not
-    # need kernels of its own.
-    if outer * plan.m == 1 and y.dtype.kind == "u":
-        return kernels.scan_split, (
-            as_strided(x, (plan.n,), (plan.xs_n * xi,), writeable=False),
-            as_strided(y, (plan.n,), (plan.ys_n * yi,)), threads)
-    shape = (outer, plan.n, plan.m)
-    x3 = as_strided(x, shape, (xs_o * xi, plan.xs_n * xi, plan.xs_m * xi), writeable=False)
-    y3 = as_strided(y, shape, (ys_o * yi, plan.ys_n * yi, plan.ys_m * yi))
-    return (kernels.scan_chains if plan.chains else kernels.scan_rows), (x3, y3, threads)
+def _lone_integer_lane(y, plan):
+    outer = plan.outer[0][0] if plan.outer else 1
+    return outer * plan.m == 1 and y.dtype.kind in "iu"
+
+
+_U64 = np.dtype(np.uint64)
+# A uint64 lane scanned in place: the running products of a split lane.
+_SCAN_U64 = None
+
+
+def _scan_u64_params():
+    global _SCAN_U64
+    if _SCAN_U64 is None:
+        from ._layout import Plan
+        one = np.empty(1, _U64)
+        _SCAN_U64 = _params(one, one, Plan((), 0, 1, 1, 1, 0, 0, True), 0)
+    return _SCAN_U64
+
+
+_DRIVERS = (drivers.lanes, drivers.split, drivers.map_pages)
+
+
+def compiled(x=None, y=None, plan=None):
+    """Whether the drivers are compiled (or loaded from the disk cache): one
+    signature each, whatever the call."""
+    return all(kernel.signatures for kernel in _DRIVERS)
+
+
+def compile(x=None, y=None, plan=None):
+    """Compile the drivers, or load them from numba's disk cache."""
+    _room_for_threads(numba.config.NUMBA_NUM_THREADS)
+    p = _scan_u64_params()
+    i = np.int64
+    drivers.lanes.compile((numba.typeof(i(0)), numba.typeof(p)) + (numba.typeof(i(0)),) * 7)
+    drivers.split.compile((numba.typeof(i(0)), numba.typeof(p), numba.typeof(i(0)),
+                           numba.typeof(i(0)), numba.typeof(i(0)), numba.typeof(p)))
+    drivers.map_pages.compile(_MAP_PAGES)
 
 
 def signature(x, y, plan):
-    """The kernel and numba argument types of this call."""
-    kernel, args = _call(x, y, plan)
-    return kernel, tuple(numba.typeof(a) for a in args)
+    """What auto prepares on the side for a call: the drivers, the same for every call."""
+    return "drivers"
 
 
-def compiled(x, y, plan):
-    """Whether this call's kernel is compiled (or loaded from the disk cache)."""
-    kernel, types = signature(x, y, plan)
-    return types in kernel.overloads
-
-
-def compile(x, y, plan):
-    """Compile this call's kernel, or load it from numba's disk cache."""
-    _room_for_threads(numba.config.NUMBA_NUM_THREADS)
-    kernel, types = signature(x, y, plan)
-    kernel.compile(types)
-    if not plan.chains:
-        kernels.map_pages.compile(_MAP_PAGES)
-
-
-def scan(x, y, plan, threads, fresh=False, may_compile=True):
+def scan(x, y, plan, threads, fresh=False, may_compile=True, carry=None, via=0):
     """y = cumprod(x) along the plan with `threads` threads; False when the
     parallel kernels cannot run now (see the module docstring).  fresh: y was
-    allocated for this call; may_compile: whether a kernel may be compiled now."""
+    allocated for this call; may_compile: whether a driver may be compiled
+    now; carry, via: as the kernels take them."""
     global _used
     threads = min(threads, numba.config.NUMBA_NUM_THREADS)
     _room_for_threads(numba.config.NUMBA_NUM_THREADS)
+    if not may_compile and not compiled():
+        return False
     if not _busy.acquire(blocking=False):
         return False
     try:
         numba.set_num_threads(threads)
         _used = True
+        p = _params(x, y, plan, via, carry)
+        i = np.int64
+        if _lone_integer_lane(y, plan):
+            drivers.split(i(kernels.BLOCK_ADDRESS), p, i(x.itemsize), i(y.itemsize),
+                          i(SPLIT_CHUNK), _scan_u64_params())
+            return True
         if fresh and threads >= MAP_PAGES_MIN_THREADS and _row_split(plan, threads):
-            _map_pages(y, threads, may_compile)
-        kernel, args = _call(x, y, plan, threads)
-        kernel(*args)
+            _map_pages(y, threads)
+        (outer, xs_o, ys_o), = plan.outer or ((1, 0, 0),)
+        carry_size = 0 if carry is None else carry.itemsize
+        drivers.lanes(i(kernels.BLOCK_ADDRESS), p, i(outer), i(xs_o), i(ys_o), i(x.itemsize),
+                      i(y.itemsize), i(carry_size), i(_width(plan, threads)))
         return True
     finally:
         _busy.release()
+
+
+def _width(plan, threads):
+    """Lanes per task: rows in blocks of up to ROW_BLOCK, split between the
+    threads when there are few rows; chains in groups of CHAINS."""
+    if plan.chains:
+        return max(CHAINS, min(CHAIN_BLOCK, (plan.m // threads) // CHAINS * CHAINS))
+    return min(ROW_BLOCK, max(MIN_ROW_BLOCK, -(-plan.m // threads)))
 
 
 def _row_split(plan, threads):
     """Whether the rows kernel splits each row between threads: then every
     thread writes to every page of the result."""
     outer = plan.outer[0][0] if plan.outer else 1
-    return not plan.chains and outer < threads and plan.m > kernels.MIN_ROW_BLOCK
+    return not plan.chains and outer < threads and plan.m > MIN_ROW_BLOCK
 
 
 _MAP_PAGES = (numba.types.Array(numba.types.uint8, 1, "C"), numba.types.int64)
 
 
-def _map_pages(y, threads, may_compile):
+def _map_pages(y, threads):
     """Have the threads map the pages of a fresh result in contiguous parts
     before a kernel whose threads each write a block of every row: faulting the
     same pages from every thread at once took 2-3 times as long (16 threads,
     2048x8192 float64 along 0: README, "Thread scaling")."""
-    if (y.flags.c_contiguous or y.flags.f_contiguous) and (
-            may_compile or _MAP_PAGES in kernels.map_pages.overloads):
-        kernels.map_pages(y.ravel(order="K").view(np.uint8), threads)
-
-
-def kernel_pairs():
-    """The (input, result) dtype pairs the kernels see: bool inputs as uint8,
-    integer results as unsigned, no float16, complex inputs of real results
-    as their real part, floating inputs of integer results left to Cython
-    (see _dispatch.numba_supports)."""
-    pairs = set()
-    for src in INPUT_DTYPES:
-        for dst in RESULT_DTYPES:
-            if np.float16 in (src, dst) or (src.kind in "fc" and dst.kind in "iu"):
-                continue
-            s = np.dtype(np.uint8) if src.kind == "b" else src
-            if s.kind == "c" and dst.kind != "c":
-                s = np.dtype(s.char.lower())
-            d = np.dtype(f"u{dst.itemsize}") if dst.kind == "i" else dst
-            pairs.add((s, d))
-    return sorted(pairs, key=str)
+    if y.flags.c_contiguous or y.flags.f_contiguous:
+        drivers.map_pages(y.ravel(order="K").view(np.uint8), threads)
 
 
 def warmup(print=print):
-    """Compile, or load from the disk cache, the kernels of every dtype pair:
-    rows and chains over contiguous and strided arrays, and the split scan of
-    a lone integer lane."""
-    from ._layout import plan as make_plan
-    for src, dst in kernel_pairs():
-        x = np.ones((4, 6), src)
-        y = np.empty((4, 6), dst)
-        calls = [(x, y, 0), (x, y, 1), (x[:, ::2], y[:, ::2], 0), (x[:, ::2], y[:, ::2], 1)]
-        if y.dtype.kind in "iu":
-            calls += [(x[0], y[0], 0), (x[0, ::2], y[0, ::2], 0)]
-        for a, b, dim in calls:
-            compile(a, b, make_plan(a, b, dim))
-        print(f"{src} -> {dst}")
+    """Compile, or load from the disk cache, the drivers (one signature each)."""
+    compile()
+    for kernel in _DRIVERS:
+        print(kernel.__name__)
 
 
-_CACHED = (kernels.scan_rows, kernels.scan_chains, kernels.scan_split, kernels.map_pages,
-           kernels._chains, kernels._chunk_product, kernels._chunk_scan, kernels._keep_nan,
-           kernels._cmul, kernels._nan_of, kernels._quiet)
+_CACHED = _DRIVERS + (drivers._block,)
 
 
 def cache_dir():
-    """Where numba keeps this module's compiled kernels."""
-    return kernels.scan_rows._cache._cache_path
+    """Where numba keeps this module's compiled drivers."""
+    return drivers.lanes._cache._cache_path

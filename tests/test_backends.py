@@ -191,11 +191,11 @@ def test_auto_never_waits_for_numba(tmp_path):
 def test_warm_cache_loads_instead_of_compiling(tmp_path):
     code = """
         import numpy as np, fastcumprod
-        from fastcumprod._nb import kernels
+        from fastcumprod._nb import drivers
         fastcumprod.set_backend("numba")
         fastcumprod.cumprod(np.ones((300, 400)), 0)
-        print(sum(kernels.scan_rows.stats.cache_hits.values()),
-              sum(kernels.scan_rows.stats.cache_misses.values()))
+        print(sum(drivers.lanes.stats.cache_hits.values()),
+              sum(drivers.lanes.stats.cache_misses.values()))
     """
     env = {"NUMBA_CACHE_DIR": str(tmp_path)}
     assert run_python(code, env).split() == ["0", "1"]

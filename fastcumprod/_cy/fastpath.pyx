@@ -10,7 +10,9 @@ takes the call with all its checks and messages.
 cimport numpy as cnp
 import numpy as np
 
-from .kernels import scan_contiguous
+from fastcumprod._kernels import kernels as _kernels
+
+scan_contiguous = _kernels.scan_contiguous
 
 cnp.import_array()
 

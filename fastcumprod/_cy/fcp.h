@@ -116,4 +116,16 @@ static inline uint64_t fcp_via_u64(double v)
 {
     return v >= 0x1p63 ? fcp_via_i64(v - 0x1p63) ^ 0x8000000000000000u : fcp_via_i64(v);
 }
+/* Whether this CPU runs code built for x86-64-v3 (fastcumprod/_kernels.py). */
+static inline int fcp_cpu_has_x86_64_v3(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+    return __builtin_cpu_supports("x86-64-v3");
+#elif defined(__x86_64__) && defined(__clang__)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+        && __builtin_cpu_supports("bmi2");
+#else
+    return 0;
+#endif
+}
 #endif

@@ -4,6 +4,7 @@ hands them planned calls (fastcumprod._layout)."""
 
 from libc.math cimport isnan
 from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy
 from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t,
                           uint8_t, uint16_t, uint32_t, uint64_t)
 cimport numpy as cnp
@@ -31,6 +32,7 @@ cdef extern from "fcp.h":
     uint64_t fcp_via_i32(double) noexcept nogil
     uint64_t fcp_via_i64(double) noexcept nogil
     uint64_t fcp_via_u64(double) noexcept nogil
+    int fcp_cpu_has_x86_64_v3() noexcept nogil
 
 # Element types as they lie in memory.  bool is read as uint8 (numpy stores 0/1).
 ctypedef fused src_t:
@@ -68,25 +70,41 @@ cdef enum:
     # Accumulators of up to this many bytes stay on the stack (small calls
     # skip malloc).
     ACC_STACK_BYTES = 1024
+    # Independent products in the first pass of a split integer lane.
+    PRODUCTS = 4
     # Lanes scanned as interleaved chains: 4 hide the 3-4 cycle multiply latency.
     CHAINS = 4
     # numpy allows 64 dimensions; the outer odometer keeps a counter for each.
     MAX_OUTER = 64
 
 
-# The (outer, n, inner) plan of fastcumprod._layout; strides in elements.
-cdef struct Geometry:
-    int nouter
-    const Py_ssize_t* oshape
-    const Py_ssize_t* xs_o
-    const Py_ssize_t* ys_o
+# What one kernel call scans: m lanes of n elements (strides in elements),
+# side by side (rows) or each contiguous along n (chains).  carry: one
+# accumulator a lane, in the accumulator type of SPEC 3 (uint64, float32,
+# float64, complex128), that the scan starts from and leaves the lane's
+# product in; NULL: start at 1 and keep nothing.
+cdef struct Block:
+    int src, dst, via, mode
+    const char* x
+    char* y
+    char* carry
     Py_ssize_t n, xs_n, ys_n, m, xs_m, ys_m
-    bint chains, resume
-    # How a floating source becomes an integer result (VIA_*).
-    int via
-    # Room for the accumulators of a block of rows: acc_lanes of them.
-    char* acc
-    Py_ssize_t acc_lanes
+    bint chains
+
+# What a call does: scan (write y, and the carry if any), or, for one integer
+# lane, only multiply its product into the carry (the first pass of a split
+# lane: fastcumprod._numba).
+cdef enum:
+    MODE_SCAN, MODE_PRODUCT
+
+# The layout of the int64 parameters fcp_block reads (fastcumprod._numba
+# fills them): Block's fields in this order.
+cdef enum:
+    P_SRC, P_DST, P_VIA, P_MODE, P_X, P_Y, P_CARRY, P_N, P_XS_N, P_YS_N, P_M, P_XS_M, P_YS_M, P_CHAINS, P_COUNT
+
+PARAMS = {name: i for i, name in enumerate(
+    ("src", "dst", "via", "mode", "x", "y", "carry", "n", "xs_n", "ys_n", "m", "xs_m", "ys_m",
+     "chains"))}
 
 # The integer type a floating source is truncated through on its way to an
 # integer result (fastcumprod._dtypes.FLOAT_TO_INT_VIA; VIA names them).
@@ -170,24 +188,43 @@ cdef inline void convert(src_t v, dst_t* d, int via) noexcept nogil:
             d[0] = <dst_t>v
 
 
-cdef inline void acc_init(char* acc, Py_ssize_t b, const dst_t* prev,
-                          Py_ssize_t ys_m, bint resume) noexcept nogil:
-    """Start b accumulators at 1 (torch multiplies from 1), or at the row before."""
+cdef inline Py_ssize_t acc_size(const dst_t* tag) noexcept nogil:
+    """Bytes of one accumulator of a dst_t result (SPEC 3)."""
+    if dst_t is fcp_half:
+        return sizeof(float)
+    elif dst_t is fcp_c64 or dst_t is fcp_c128:
+        return sizeof(fcp_c128)
+    else:
+        return sizeof(uint64_t)
+
+
+cdef inline void acc_init(char* acc, Py_ssize_t b, const char* carry,
+                          const dst_t* tag) noexcept nogil:
+    """Start b accumulators from the carry, or at 1 (torch multiplies from 1)."""
     cdef uint64_t* ai = <uint64_t*>acc
     cdef float* af = <float*>acc
     cdef double* ad = <double*>acc
     cdef fcp_c128* ac = <fcp_c128*>acc
     cdef Py_ssize_t j
+    if carry != NULL:
+        memcpy(acc, carry, b * acc_size(tag))
+        return
     for j in range(b):
         if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
-            # Resuming from a stored integer is exact: only the low bits matter.
-            ai[j] = prev[j * ys_m] if resume else 1
+            ai[j] = 1
         elif dst_t is fcp_half:
-            af[j] = fcp_half_to_float(prev[j * ys_m]) if resume else 1.0
+            af[j] = 1.0
         elif dst_t is fcp_c64 or dst_t is fcp_c128:
-            ac[j] = fcp_c128_make(prev[j * ys_m].re, prev[j * ys_m].im) if resume else fcp_c128_make(1, 0)
+            ac[j] = fcp_c128_make(1, 0)
         else:
-            ad[j] = <double>prev[j * ys_m] if resume else 1.0
+            ad[j] = 1.0
+
+
+cdef inline void acc_keep(const char* acc, Py_ssize_t b, char* carry,
+                          const dst_t* tag) noexcept nogil:
+    """Leave b accumulators in the carry, if there is one."""
+    if carry != NULL:
+        memcpy(carry, acc, b * acc_size(tag))
 
 
 cdef inline bint acc_nan(const char* acc, Py_ssize_t j, const dst_t* tag) noexcept nogil:
@@ -245,13 +282,12 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
 cdef inline void scan_block(const src_t* x, dst_t* y,
                             Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
                             Py_ssize_t b, Py_ssize_t xs_m, Py_ssize_t ys_m,
-                            bint resume, int via, char* acc, bint rows) noexcept nogil:
-    """Scan b lanes side by side along n, row by row, with room for b
-    accumulators at acc.  Each call site passes what it knows as constants (a
+                            int via, char* acc, bint rows) noexcept nogil:
+    """Scan b lanes side by side along n, row by row, from the b accumulators
+    at acc (left there).  Each call site passes what it knows as constants (a
     lone chain's accumulator is a local the compiler keeps in a register;
     rows: whether b may be more than 1, see acc_step)."""
     cdef Py_ssize_t i, j
-    acc_init(acc, b, y - ys_n if resume else y, ys_m, resume)
     for i in range(n):
         for j in range(b):
             acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_ROWS if rows else MUL_CHAIN)
@@ -261,20 +297,21 @@ cdef inline void scan_block(const src_t* x, dst_t* y,
 
 cdef inline void scan_chains(const src_t* x, dst_t* y,
                              Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
-                             Py_ssize_t xs_m, Py_ssize_t ys_m, bint resume,
-                             int via) noexcept nogil:
+                             Py_ssize_t xs_m, Py_ssize_t ys_m, int via,
+                             char* carry) noexcept nogil:
     """CHAINS lanes that are each contiguous along n, as interleaved chains.
     A row is loaded whole before any of it is stored, and the chains are few:
     with a power-of-two lane stride every access of a row falls in one L1 set
     and aliases modulo 4 KiB (2048x8192 float64 along axis 1: 8 chains took
     45 ms, 4 chains 11 ms, one chain at a time 14 ms; README, `bench`)."""
     cdef char acc[CHAINS * 16]
-    acc_init(acc, CHAINS, y - ys_n if resume else y, ys_m, resume)
+    acc_init(acc, CHAINS, carry, y)
     # Plain products while no accumulator is NaN (the 4 chains vectorise:
     # with a branch in each, 2-D float32 along 0 took 15 ms, so 7), then
     # products that keep a NaN accumulator's bits (fcp_mul).
     cdef Py_ssize_t i = chain_rows(x, y, 0, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_PLAIN)
     chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_CHAIN)
+    acc_keep(acc, CHAINS, carry, y)
 
 
 cdef inline Py_ssize_t chain_rows(const src_t* x, dst_t* y, Py_ssize_t i, Py_ssize_t n,
@@ -302,13 +339,13 @@ cdef inline Py_ssize_t chain_rows(const src_t* x, dst_t* y, Py_ssize_t i, Py_ssi
 
 
 cdef inline void scan_pairs(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t xs_n,
-                            Py_ssize_t ys_n, bint resume, int via) noexcept nogil:
+                            Py_ssize_t ys_n, int via, uint64_t* carry) noexcept nogil:
     """One integer lane, two elements a step: integer products are exact
     modulo 2**64 in any grouping, so the chain multiplies by x[i] * x[i+1] and
     is half as long (1-D int64, 2**24 elements: 17 ms as one chain, 10 ms in
     pairs, the memory floor; splitting the lane into interleaved segments and
     fixing them up took 22 ms)."""
-    cdef uint64_t a = <uint64_t>y[-ys_n] if resume else 1
+    cdef uint64_t a = carry[0] if carry != NULL else 1
     cdef uint64_t a0, a1
     cdef Py_ssize_t i = 0
     while i + 1 < n:
@@ -319,104 +356,164 @@ cdef inline void scan_pairs(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t x
         y[(i + 1) * ys_n] = <dst_t>a
         i += 2
     if i < n:
-        y[i * ys_n] = <dst_t>(a * int_factor(x[i * xs_n], via))
+        a = a * int_factor(x[i * xs_n], via)
+        y[i * ys_n] = <dst_t>a
+    if carry != NULL:
+        carry[0] = a
 
 
-cdef void scan_lanes(const src_t* x, dst_t* y, const Geometry* g) noexcept nogil:
-    """The m lanes of one outer index."""
-    cdef Py_ssize_t j0 = 0, m = g.m, xs_m = g.xs_m, ys_m = g.ys_m
+cdef inline void lane_product(const src_t* x, Py_ssize_t n, Py_ssize_t xs_n, int via,
+                              uint64_t* carry) noexcept nogil:
+    """carry *= the product of one integer lane, as PRODUCTS independent
+    chains (exact modulo 2**64 in any grouping)."""
+    cdef uint64_t p[PRODUCTS]
+    cdef Py_ssize_t i = 0, k
+    for k in range(PRODUCTS):
+        p[k] = 1
+    while i + PRODUCTS <= n:
+        for k in range(PRODUCTS):
+            p[k] = p[k] * int_factor(x[(i + k) * xs_n], via)
+        i += PRODUCTS
+    while i < n:
+        p[0] = p[0] * int_factor(x[i * xs_n], via)
+        i += 1
+    carry[0] = carry[0] * ((p[0] * p[1]) * (p[2] * p[3]))
+
+
+cdef void scan_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
+    """The m lanes of a block."""
+    cdef Py_ssize_t j0 = 0, m = b.m, xs_m = b.xs_m, ys_m = b.ys_m, size = acc_size(y)
+    cdef char* carry = b.carry
+    cdef char one[16]
+    cdef char small[ACC_STACK_BYTES]
+    cdef char* acc
     # Rows: as many lanes at once as there is room for accumulators, up to
     # ACC_BYTES (whole rows stream best: 2048x8192 float64 along axis 0 took
     # 39 ms in blocks of 128 lanes, 18 ms in blocks of 4096; README, `bench`).
-    cdef Py_ssize_t block = g.acc_lanes
-    cdef char one[16]
-    if m == 1:
-        if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
-            if g.xs_n == 1 and g.ys_n == 1:
-                scan_pairs(x, y, g.n, 1, 1, g.resume, g.via)
+    # With a carry, the carry is where they are.
+    cdef Py_ssize_t block = min(m, ACC_BYTES // size)
+    if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
+        if m == 1:
+            if b.mode == MODE_PRODUCT:
+                lane_product(x, b.n, b.xs_n, b.via, <uint64_t*>carry)
+            elif b.xs_n == 1 and b.ys_n == 1:
+                scan_pairs(x, y, b.n, 1, 1, b.via, <uint64_t*>carry)
             else:
-                scan_pairs(x, y, g.n, g.xs_n, g.ys_n, g.resume, g.via)
-        else:
-            scan_block(x, y, g.n, g.xs_n, g.ys_n, 1, 0, 0, g.resume, g.via, one, False)
-        return
-    if g.chains:
+                scan_pairs(x, y, b.n, b.xs_n, b.ys_n, b.via, <uint64_t*>carry)
+            return
+    if b.chains or m == 1:
         while j0 + CHAINS <= m:
-            scan_chains(x + j0 * xs_m, y + j0 * ys_m, g.n, g.xs_n, g.ys_n, xs_m, ys_m,
-                        g.resume, g.via)
+            scan_chains(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, xs_m, ys_m, b.via,
+                        carry + j0 * size if carry != NULL else NULL)
             j0 += CHAINS
         while j0 < m:
-            scan_block(x + j0 * xs_m, y + j0 * ys_m, g.n, g.xs_n, g.ys_n, 1, 0, 0,
-                       g.resume, g.via, one, False)
+            acc_init(one, 1, carry + j0 * size if carry != NULL else NULL, y)
+            scan_block(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, 1, 0, 0, b.via,
+                       one, False)
+            acc_keep(one, 1, carry + j0 * size if carry != NULL else NULL, y)
             j0 += 1
         return
-    if xs_m == 1 and ys_m == 1:
-        while j0 + block <= m:
-            scan_block(x + j0, y + j0, g.n, g.xs_n, g.ys_n, block, 1, 1, g.resume, g.via,
-                       g.acc, True)
-            j0 += block
-    while j0 < m:
-        scan_block(x + j0 * xs_m, y + j0 * ys_m, g.n, g.xs_n, g.ys_n,
-                   min(block, m - j0), xs_m, ys_m, g.resume, g.via, g.acc, True)
-        j0 += block
-
-
-cdef void scan_nd(const src_t* x, dst_t* y, const Geometry* g) noexcept nogil:
-    """Every (outer, n, inner) lane of the plan, walking outer with an odometer."""
-    cdef Py_ssize_t idx[MAX_OUTER]
-    cdef int d
-    for d in range(g.nouter):
-        idx[d] = 0
-    while True:
-        scan_lanes(x, y, g)
-        d = g.nouter - 1
-        while d >= 0:
-            idx[d] += 1
-            x += g.xs_o[d]
-            y += g.ys_o[d]
-            if idx[d] < g.oshape[d]:
-                break
-            x -= g.xs_o[d] * g.oshape[d]
-            y -= g.ys_o[d] * g.oshape[d]
-            idx[d] = 0
-            d -= 1
-        if d < 0:
-            return
-
-
-cdef inline void by_src(const char* x, dst_t* y, int src, const Geometry* g) noexcept nogil:
-    if src == SRC_I8:
-        scan_nd(<const int8_t*>x, y, g)
-    elif src == SRC_I16:
-        scan_nd(<const int16_t*>x, y, g)
-    elif src == SRC_I32:
-        scan_nd(<const int32_t*>x, y, g)
-    elif src == SRC_I64:
-        scan_nd(<const int64_t*>x, y, g)
-    elif src == SRC_U8:
-        scan_nd(<const uint8_t*>x, y, g)
-    elif src == SRC_U16:
-        scan_nd(<const uint16_t*>x, y, g)
-    elif src == SRC_U32:
-        scan_nd(<const uint32_t*>x, y, g)
-    elif src == SRC_U64:
-        scan_nd(<const uint64_t*>x, y, g)
-    elif src == SRC_F16:
-        scan_nd(<const fcp_half*>x, y, g)
-    elif src == SRC_F32:
-        scan_nd(<const float*>x, y, g)
-    elif src == SRC_F64:
-        scan_nd(<const double*>x, y, g)
-    elif src == SRC_C64:
-        scan_nd(<const fcp_c64*>x, y, g)
+    if carry != NULL:
+        acc = carry
+    elif block * size <= ACC_STACK_BYTES:
+        acc = small
     else:
-        scan_nd(<const fcp_c128*>x, y, g)
+        acc = <char*>malloc(block * size)
+        if acc == NULL:
+            # Out of memory for 64 KiB: a lane at a time, no room needed.
+            block = 1
+            acc = one
+    while j0 < m:
+        if carry == NULL:
+            acc_init(acc, min(block, m - j0), NULL, y)
+        if xs_m == 1 and ys_m == 1 and j0 + block <= m:
+            scan_block(x + j0, y + j0, b.n, b.xs_n, b.ys_n, block, 1, 1, b.via, acc, True)
+        else:
+            scan_block(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n,
+                       min(block, m - j0), xs_m, ys_m, b.via, acc, True)
+        j0 += block
+        if carry != NULL:
+            acc = carry + j0 * size
+    if carry == NULL and acc != small and acc != one:
+        free(acc)
 
 
-cdef int type_code(cnp.ndarray a) except -1:
-    """The kernels' code for a's element type: its kind and width."""
-    cdef cnp.dtype descr = a.descr
+cdef inline void by_src(dst_t* y, const Block* b) noexcept nogil:
+    cdef int src = b.src
+    if src == SRC_I8:
+        scan_lanes(<const int8_t*>b.x, y, b)
+    elif src == SRC_I16:
+        scan_lanes(<const int16_t*>b.x, y, b)
+    elif src == SRC_I32:
+        scan_lanes(<const int32_t*>b.x, y, b)
+    elif src == SRC_I64:
+        scan_lanes(<const int64_t*>b.x, y, b)
+    elif src == SRC_U8:
+        scan_lanes(<const uint8_t*>b.x, y, b)
+    elif src == SRC_U16:
+        scan_lanes(<const uint16_t*>b.x, y, b)
+    elif src == SRC_U32:
+        scan_lanes(<const uint32_t*>b.x, y, b)
+    elif src == SRC_U64:
+        scan_lanes(<const uint64_t*>b.x, y, b)
+    elif src == SRC_F16:
+        scan_lanes(<const fcp_half*>b.x, y, b)
+    elif src == SRC_F32:
+        scan_lanes(<const float*>b.x, y, b)
+    elif src == SRC_F64:
+        scan_lanes(<const double*>b.x, y, b)
+    elif src == SRC_C64:
+        scan_lanes(<const fcp_c64*>b.x, y, b)
+    else:
+        scan_lanes(<const fcp_c128*>b.x, y, b)
+
+
+cdef void run_block(const Block* b) noexcept nogil:
+    """The block's specialisation, by the type codes of x and y."""
+    cdef int dst = b.dst
+    if b.n == 0 or b.m == 0:
+        return
+    if dst == SRC_U8 or dst == SRC_I8:
+        by_src(<uint8_t*>b.y, b)
+    elif dst == SRC_U16 or dst == SRC_I16:
+        by_src(<uint16_t*>b.y, b)
+    elif dst == SRC_U32 or dst == SRC_I32:
+        by_src(<uint32_t*>b.y, b)
+    elif dst == SRC_U64 or dst == SRC_I64:
+        by_src(<uint64_t*>b.y, b)
+    elif dst == SRC_F16:
+        by_src(<fcp_half*>b.y, b)
+    elif dst == SRC_F32:
+        by_src(<float*>b.y, b)
+    elif dst == SRC_F64:
+        by_src(<double*>b.y, b)
+    elif dst == SRC_C64:
+        by_src(<fcp_c64*>b.y, b)
+    else:
+        by_src(<fcp_c128*>b.y, b)
+
+
+cdef void fcp_block(const int64_t* p) noexcept nogil:
+    """run_block over parameters laid out as PARAMS says: the entry point the
+    numba drivers call through its address (BLOCK_ADDRESS)."""
+    cdef Block b
+    b.src, b.dst, b.via, b.mode = p[P_SRC], p[P_DST], p[P_VIA], p[P_MODE]
+    b.x = <const char*><size_t>p[P_X]
+    b.y = <char*><size_t>p[P_Y]
+    b.carry = <char*><size_t>p[P_CARRY]
+    b.n, b.xs_n, b.ys_n = p[P_N], p[P_XS_N], p[P_YS_N]
+    b.m, b.xs_m, b.ys_m = p[P_M], p[P_XS_M], p[P_YS_M]
+    b.chains = p[P_CHAINS]
+    run_block(&b)
+
+
+BLOCK_ADDRESS = <size_t>&fcp_block
+
+
+cdef int code_of(cnp.dtype descr) except -1:
+    """The kernels' code for an element type: its kind and width."""
     cdef char kind = descr.kind
-    cdef Py_ssize_t size = cnp.PyArray_ITEMSIZE(a)
+    cdef Py_ssize_t size = descr.itemsize
     if kind == b'b' or (kind == b'u' and size == 1):
         return SRC_U8
     if kind == b'i' or kind == b'u':
@@ -426,7 +523,17 @@ cdef int type_code(cnp.ndarray a) except -1:
         return SRC_F16 if size == 2 else SRC_F32 if size == 4 else SRC_F64
     if kind == b'c' and size <= 16:
         return SRC_C64 if size == 8 else SRC_C128
-    raise TypeError(f"no kernel for dtype {a.dtype}")
+    raise TypeError(f"no kernel for dtype {descr}")
+
+
+def cpu_has_x86_64_v3():
+    """Whether this CPU has AVX2, FMA and the rest of x86-64-v3."""
+    return bool(fcp_cpu_has_x86_64_v3())
+
+
+def type_code(dtype):
+    """code_of, for the numba drivers' parameters."""
+    return code_of(dtype)
 
 
 def scan_contiguous(cnp.ndarray x, cnp.ndarray y, int dim):
@@ -447,67 +554,50 @@ def scan_contiguous(cnp.ndarray x, cnp.ndarray y, int dim):
 
 def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_n,
          Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
-         bint chains, bint resume=False, int via=VIA_I64):
+         bint chains, cnp.ndarray carry=None, int via=VIA_I64):
     """y = cumprod(x) over the plan of fastcumprod._layout (strides in elements).
 
-    outer holds (length, x stride, y stride) triples.  With resume, each lane
-    continues from the element of y one step before y's start (integer results).
-    via: how a floating x becomes an integer y (a value of VIA).
+    outer holds (length, x stride, y stride) triples.  carry: the lanes'
+    accumulators (outer lanes first, m a row, C order, the accumulator dtype
+    of y's dtype), which the scan starts from and leaves the lanes' products
+    in; None: from 1.  via: how a floating x becomes an integer y (VIA).
     """
     cdef Py_ssize_t oshape[MAX_OUTER]
     cdef Py_ssize_t xs_o[MAX_OUTER]
     cdef Py_ssize_t ys_o[MAX_OUTER]
-    cdef char small[ACC_STACK_BYTES]
-    cdef Geometry g
-    cdef int d
-    cdef int src = type_code(x)
-    cdef int dst = type_code(y)
-    cdef const char* xp = <const char*>cnp.PyArray_DATA(x)
-    cdef char* yp = <char*>cnp.PyArray_DATA(y)
-    cdef Py_ssize_t acc_size = 4 if dst == SRC_F16 else 16 if dst >= SRC_C64 else 8
-    cdef Py_ssize_t acc_bytes = 0 if chains else min(ACC_BYTES, m * acc_size)
-    if len(outer) > MAX_OUTER:
+    cdef Py_ssize_t idx[MAX_OUTER]
+    cdef Block b
+    cdef int d, nouter = len(outer)
+    cdef Py_ssize_t xi = cnp.PyArray_ITEMSIZE(x), yi = cnp.PyArray_ITEMSIZE(y), lane_bytes
+    if nouter > MAX_OUTER:
         raise ValueError("more outer dimensions than numpy allows")
-    g.nouter = len(outer)
-    for d in range(g.nouter):
+    for d in range(nouter):
         oshape[d], xs_o[d], ys_o[d] = outer[d]
-    g.oshape, g.xs_o, g.ys_o = oshape, xs_o, ys_o
-    g.n, g.xs_n, g.ys_n, g.m, g.xs_m, g.ys_m = n, xs_n, ys_n, m, xs_m, ys_m
-    g.chains, g.resume, g.via = chains, resume, via
+        idx[d] = 0
+    b.src, b.dst, b.via, b.mode = code_of(x.descr), code_of(y.descr), via, MODE_SCAN
+    b.x = <const char*>cnp.PyArray_DATA(x)
+    b.y = <char*>cnp.PyArray_DATA(y)
+    b.carry = NULL if carry is None else <char*>cnp.PyArray_DATA(carry)
+    b.n, b.xs_n, b.ys_n, b.m, b.xs_m, b.ys_m, b.chains = n, xs_n, ys_n, m, xs_m, ys_m, chains
+    lane_bytes = m * (0 if carry is None else cnp.PyArray_ITEMSIZE(carry))
     if m == 0 or n == 0:
         return
-    g.acc_lanes = acc_bytes // acc_size
-    if acc_bytes <= ACC_STACK_BYTES:
-        g.acc = &small[0]
-    else:
-        g.acc = <char*>malloc(acc_bytes)
-        if g.acc == NULL:
-            raise MemoryError
-    try:
-        with nogil:
-            scan_typed(xp, yp, src, dst, &g)
-    finally:
-        if g.acc != &small[0]:
-            free(g.acc)
-
-
-cdef void scan_typed(const char* xp, char* yp, int src, int dst, const Geometry* g) noexcept nogil:
-    """The call's specialisation, by the type codes of x and y."""
-    if dst == SRC_U8 or dst == SRC_I8:
-        by_src(xp, <uint8_t*>yp, src, g)
-    elif dst == SRC_U16 or dst == SRC_I16:
-        by_src(xp, <uint16_t*>yp, src, g)
-    elif dst == SRC_U32 or dst == SRC_I32:
-        by_src(xp, <uint32_t*>yp, src, g)
-    elif dst == SRC_U64 or dst == SRC_I64:
-        by_src(xp, <uint64_t*>yp, src, g)
-    elif dst == SRC_F16:
-        by_src(xp, <fcp_half*>yp, src, g)
-    elif dst == SRC_F32:
-        by_src(xp, <float*>yp, src, g)
-    elif dst == SRC_F64:
-        by_src(xp, <double*>yp, src, g)
-    elif dst == SRC_C64:
-        by_src(xp, <fcp_c64*>yp, src, g)
-    else:
-        by_src(xp, <fcp_c128*>yp, src, g)
+    with nogil:
+        while True:
+            run_block(&b)
+            # the next outer index, odometer-wise
+            d = nouter - 1
+            while d >= 0:
+                idx[d] += 1
+                b.x += xs_o[d] * xi
+                b.y += ys_o[d] * yi
+                if idx[d] < oshape[d]:
+                    break
+                b.x -= xs_o[d] * oshape[d] * xi
+                b.y -= ys_o[d] * oshape[d] * yi
+                idx[d] = 0
+                d -= 1
+            if d < 0:
+                break
+            if b.carry != NULL:
+                b.carry += lane_bytes

@@ -1,0 +1,106 @@
+"""The kernels themselves: a scan in blocks resumes exactly from its carry,
+every build of the kernels gives the same bits, and so do the numba drivers
+with a carry."""
+import importlib
+
+import numpy as np
+import pytest
+
+from fastcumprod import _dtypes, _kernels, _reference
+from fastcumprod._layout import plan
+
+from arrays import values
+from conftest import assert_identical
+
+@pytest.fixture(scope="module", autouse=True)
+def backend():
+    """The kernels are called directly: no backend to choose (overrides conftest's)."""
+    yield None
+
+
+PAIRS = [("float64", "float64"), ("float32", "float32"), ("float16", "float16"),
+         ("complex64", "complex64"), ("complex128", "complex128"), ("int16", "int64"),
+         ("int64", "int8"), ("uint8", "uint32"), ("float64", "int32"), ("float32", "float16"),
+         ("bool", "int16"), ("float64", "complex64")]
+
+
+def _blocks(kernels, x, y, dim, cuts):
+    """y = cumprod(x, dim) as one scan per block between cuts, carried."""
+    lanes = x.size // x.shape[dim]
+    carry = _dtypes.one_carry(y.dtype, lanes)
+    index = [slice(None)] * x.ndim
+    for start, stop in zip(cuts[:-1], cuts[1:]):
+        index[dim] = slice(start, stop)
+        xb, yb = x[tuple(index)], y[tuple(index)]
+        kernels.scan(xb, yb, *plan(xb, yb, dim), carry, _via(x, y))
+    return y
+
+
+def _via(x, y):
+    if x.dtype.kind in "fc" and y.dtype.kind in "iu":
+        return _kernels.kernels.VIA[_dtypes.FLOAT_TO_INT_VIA[y.dtype].name]
+    return 0
+
+
+@pytest.mark.parametrize("src,dst", PAIRS)
+def test_blocks_resume_exactly_from_the_carry(src, dst):
+    rng = np.random.default_rng(0)
+    for shape, dim in [((200, 7), 0), ((7, 200), 1), ((200,), 0), ((5, 90, 4), 1)]:
+        x = values(src, int(np.prod(shape)), rng).reshape(shape)
+        if x.dtype.kind in "fc" and np.dtype(dst).kind in "iu":
+            x = np.where(np.isfinite(x), x, 3).real.astype(src)
+        expected = _reference.cumprod(x, dim, dtype=dst)
+        for _ in range(5):
+            n = shape[dim]
+            cuts = [0] + sorted(set(rng.integers(0, n, 4).tolist())) + [n]
+            y = np.empty(shape, dst)
+            assert_identical(_blocks(_kernels.kernels, x, y, dim, cuts), expected)
+
+
+def _builds():
+    names = ["kernels"]
+    try:
+        importlib.import_module("fastcumprod._cy.kernels_v3")
+        names.append("kernels_v3")
+    except ImportError:
+        pass
+    return names
+
+
+@pytest.mark.parametrize("src,dst", PAIRS)
+def test_every_build_gives_the_same_bits(src, dst):
+    builds = [importlib.import_module(f"fastcumprod._cy.{name}") for name in _builds()]
+    if len(builds) < 2:
+        pytest.skip("one build of the kernels here (x86-64-v3 is built on x86-64 only)")
+    if not builds[1].cpu_has_x86_64_v3():
+        pytest.skip("this CPU cannot run the x86-64-v3 build")
+    rng = np.random.default_rng(1)
+    x = values(src, 64 * 150, rng).reshape(64, 150)
+    for view in (x, x.T, x[::-1, ::3]):
+        for dim in (0, 1):
+            results = []
+            for kernels in builds:
+                y = np.empty(view.shape, dst)
+                kernels.scan(view, y, *plan(view, y, dim), None, _via(view, y))
+                results.append(y)
+            assert_identical(results[0], results[1])
+
+
+@pytest.mark.parametrize("shape,dim,dtype", [((3000, 40), 0, "float32"), ((40, 3000), 1, "float64"),
+                                             ((300_001,), 0, "int32"), ((40, 3000), 1, "complex128")])
+def test_numba_drivers_resume_from_the_carry(shape, dim, dtype):
+    from fastcumprod import _dispatch
+    numba = _dispatch._load_numba()
+    if numba is None:
+        pytest.skip(f"numba cannot run here: {_dispatch._numba_broken}")
+    rng = np.random.default_rng(2)
+    x = values(dtype, int(np.prod(shape)), rng, special=0.01).reshape(shape)
+    y = np.empty(shape, _dtypes.result_dtype(x.dtype, None, None))
+    expected = _reference.cumprod(x, dim)
+    carry = _dtypes.one_carry(y.dtype, x.size // shape[dim])
+    index = [slice(None)] * x.ndim
+    for start, stop in [(0, shape[dim] // 3), (shape[dim] // 3, shape[dim])]:
+        index[dim] = slice(start, stop)
+        xb, yb = x[tuple(index)], y[tuple(index)]
+        assert numba.scan(xb, yb, plan(xb, yb, dim), 2, carry=carry)
+    assert_identical(y, expected)
