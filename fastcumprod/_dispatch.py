@@ -1,14 +1,15 @@
 """Backend choice, thread count and their environment variables; hands a
-planned call to a kernel."""
+planned call to a backend (fastcumprod._cython, fastcumprod._numba)."""
+import contextlib
 import operator
 import os
 import sys
 import threading
 import warnings
 
-from . import _pages
-from ._kernels import kernels as _cython
+from . import _cython
 from ._dtypes import FLOAT_TO_INT_VIA
+from ._kernels import kernels
 
 BACKENDS = ("auto", "cython", "numba")
 
@@ -31,8 +32,8 @@ AUTO_MANY_THREADS = 4
 #   18.1 ms, numba 23.7; into out=, int32 with dtype=int32: numba 7.1, Cython 9.5);
 AUTO_MIN_LANE = 1 << 18
 # - complex results of more than one lane, from AUTO_MIN_COMPLEX: the product is
-#   compute-bound, and numba's llvm.fma is an instruction where the Cython build
-#   calls libm (complex128 1024x4096 along 1: Cython 16.3 ms, numba 4.6 ms on 2 threads);
+#   compute-bound, so a second thread pays early (complex128 1024x4096 along 1,
+#   into out=: one thread 4.7 ms, two 3.3);
 AUTO_MIN_COMPLEX = 1 << 16
 # - with fewer than AUTO_MANY_THREADS threads, rows of lanes side by side split
 #   into blocks of lanes only when there are outer rows for every thread or the
@@ -102,14 +103,23 @@ _numba = None               # fastcumprod._numba, once imported and usable
 _numba_broken = None        # why numba cannot run in this process, once known
 _numba_warned = False
 _forked = False             # a child forked from a process that had touched numba
-_preparing = set()          # kernels being compiled on the side
+_prepare_started = False    # numba imported and its drivers compiled on the side
 _preparing_lock = threading.Lock()
 _threads_preparing = []
 
 
+class _Settings(threading.local):
+    """config()'s settings of the calling thread; None: the process's."""
+    backend = None   # class attributes: a thread without its own reads these
+    threads = None   # (a missing attribute would raise and cost 0.3 us a call)
+
+
+_local = _Settings()
+
+
 def _before_fork():
     global _fork_touched
-    _fork_touched = _numba is not None or bool(_preparing) or "numba" in sys.modules
+    _fork_touched = _numba is not None or _prepare_started or "numba" in sys.modules
 
 
 def _after_fork_in_child():
@@ -126,41 +136,66 @@ _fork_touched = False
 os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
-def set_backend(name):
-    """Choose the kernels: "cython" (serial, compiled ahead of time), "numba"
-    (parallel, compiled on first use and cached on disk) or "auto" (the faster
-    one for each call; the default).  Also FASTCUMPROD_BACKEND.  "numba"
-    imports numba now, and raises RuntimeError naming the cause where it
-    cannot run (not installed, NUMBA_DISABLE_JIT, an unusable cache)."""
-    global _backend
+def _check_backend(name):
     if name not in BACKENDS:
         raise ValueError(f"backend {name!r}: expected one of {', '.join(BACKENDS)}")
     if name == "numba" and not _forked and _load_numba() is None:
         raise RuntimeError(f"fastcumprod: the numba backend cannot run here: {_numba_broken}")
-    _backend = name
+    return name
+
+
+def set_backend(name):
+    """Choose the kernels for every thread without a config() of its own:
+    "cython" (serial, compiled ahead of time), "numba" (parallel, compiled on
+    first use and cached on disk) or "auto" (the faster one for each call;
+    the default).  Also FASTCUMPROD_BACKEND.  "numba" imports numba now, and
+    raises RuntimeError naming the cause where it cannot run (not installed,
+    NUMBA_DISABLE_JIT, an unusable cache)."""
+    global _backend
+    _backend = _check_backend(name)
 
 
 def get_backend():
-    """The backend set by set_backend or FASTCUMPROD_BACKEND."""
-    return _backend
+    """The backend of calls from this thread: its config(), else set_backend's
+    or FASTCUMPROD_BACKEND."""
+    return _local.backend or _backend
 
 
 def set_num_threads(n):
-    """Threads for the parallel kernels (also FASTCUMPROD_NUM_THREADS; default:
-    every CPU this process may run on).  Numba's own limit, NUMBA_NUM_THREADS,
-    caps it: a larger n warns and uses the limit."""
+    """Threads for the parallel kernels, for every thread without a config()
+    of its own (also FASTCUMPROD_NUM_THREADS; default: every CPU this process
+    may run on).  Numba's own limit, NUMBA_NUM_THREADS, caps it: a larger n
+    warns and uses the limit."""
     global _threads
     _threads = _check_threads(n, f"set_num_threads({n!r})")
 
 
 def get_num_threads():
-    """The threads the parallel kernels use."""
-    return _threads
+    """The threads the parallel kernels use for calls from this thread."""
+    return _local.threads or _threads
 
 
-def numba_supports(x, y, plan):
-    """The drivers split lanes of at most one outer axis."""
-    return len(plan.outer) <= 1
+@contextlib.contextmanager
+def config(backend=None, threads=None):
+    """Settings for calls from the calling thread only, inside the with block
+    (other threads keep theirs: dask workers, tests)::
+
+        with fastcumprod.config(backend="cython", threads=1):
+            y = fastcumprod.cumprod(x, 0)
+
+    backend and threads as set_backend and set_num_threads take them; None
+    keeps the current one.  Blocks nest."""
+    saved = _local.backend, _local.threads
+    if backend is not None:
+        backend = _check_backend(backend)
+    if threads is not None:
+        threads = _check_threads(threads, f"config(threads={threads!r})")
+    try:
+        _local.backend = backend or saved[0]
+        _local.threads = threads or saved[1]
+        yield
+    finally:
+        _local.backend, _local.threads = saved
 
 
 def _load_numba():
@@ -194,26 +229,21 @@ def _warn_broken_once():
                       RuntimeWarning, stacklevel=4)
 
 
-def _prepare_on_the_side(x, y, plan):
-    """Import numba and compile (or load from its disk cache) this call's kernel
-    in a background thread, so that auto never makes a call wait for either."""
-    key = None if _numba is None else _numba.signature(x, y, plan)
+def _prepare_on_the_side():
+    """Import numba and compile (or load from its disk cache) the drivers in a
+    background thread, once, so that auto never makes a call wait for either."""
+    global _prepare_started
     with _preparing_lock:
-        if key in _preparing:
+        if _prepare_started:
             return
-        _preparing.add(key)
+        _prepare_started = True
 
     def prepare():
         module = _load_numba()
         if module is None:
             return
-        sig = module.signature(x, y, plan)
-        with _preparing_lock:
-            if key is None and sig in _preparing:
-                return
-            _preparing.add(sig)
         try:
-            module.compile(x, y, plan)
+            module.compile()
         except Exception as e:  # a corrupt cache entry, no room for threads
             _mark_broken(e)
 
@@ -232,42 +262,51 @@ def wait_prepared():
         _threads_preparing.pop().join()
 
 
-def _auto_wants_numba(x, y, plan, fresh):
-    if _threads < 2 or not numba_supports(x, y, plan):
-        return False
+def choose(backend, threads, plan, size, result_kind, fresh):
+    """The backend of a call, "cython" or "numba", from the thresholds above:
+    backend as set, threads to use, the call's plan, its element count, the
+    result's dtype kind and whether the result is fresh (its pages unmapped)."""
+    if backend == "numba" and len(plan.outer) > 1:
+        return "cython"
+    if backend != "auto":
+        return backend
+    if threads < 2 or len(plan.outer) > 1:  # the drivers split one outer axis at most
+        return "cython"
     outer = plan.outer[0][0] if plan.outer else 1
     lanes = outer * plan.m
-    if y.dtype.kind == "c":
-        return lanes > 1
-    many = _threads >= AUTO_MANY_THREADS
+    if result_kind == "c":
+        return "numba" if lanes > 1 and size >= AUTO_MIN_COMPLEX else "cython"
+    many = threads >= AUTO_MANY_THREADS
     if lanes == 1:
-        return y.dtype.kind in "iu" and x.size >= AUTO_MIN_LANE and (many or not fresh)
-    if x.size < (AUTO_MIN_ELEMENTS_MANY if many else AUTO_MIN_ELEMENTS):
-        return False
-    return plan.chains or many or outer >= _threads or plan.m >= AUTO_MIN_ROW
+        wants = result_kind in "iu" and size >= AUTO_MIN_LANE and (many or not fresh)
+    elif size < (AUTO_MIN_ELEMENTS_MANY if many else AUTO_MIN_ELEMENTS):
+        wants = False
+    else:
+        wants = plan.chains or many or outer >= threads or plan.m >= AUTO_MIN_ROW
+    return "numba" if wants else "cython"
 
 
-def _numba_served(x, y, plan, fresh, via):
-    """Whether the numba kernels took the call (else the caller scans it)."""
+def _numba_scan(x, y, plan, backend, threads, fresh, via):
+    """Whether the numba backend took the call (else the caller scans it).
+    auto never waits: it prepares numba on the side and scans serially until
+    the drivers are ready."""
     if _numba_broken is not None:
         _warn_broken_once()
         return False
-    if _backend == "numba":
-        if not numba_supports(x, y, plan):
-            return False
-        module, may_compile = _load_numba(), True
-        if module is None:
+    module = _load_numba() if backend == "numba" else _numba
+    if module is None:
+        if backend == "numba":
             _warn_broken_once()
-            return False
-    elif _auto_wants_numba(x, y, plan, fresh):
-        if _numba is None or not _numba.compiled(x, y, plan):
-            _prepare_on_the_side(x, y, plan)
-            return False
-        module, may_compile = _numba, False
-    else:
+        else:
+            _prepare_on_the_side()
         return False
     try:
-        return module.scan(x, y, plan, _threads, fresh, may_compile, via=via)
+        if not module.ready():
+            if backend != "numba":
+                _prepare_on_the_side()
+                return False
+            module.compile()
+        return module.scan(x, y, plan, threads, fresh, via=via)
     except Exception as e:  # a corrupt cache entry, no room for threads, ...
         _mark_broken(e)
         _warn_broken_once()
@@ -279,15 +318,11 @@ def scan(x, y, plan, carry=None, fresh=False):
     carry: the lanes' accumulators to start from and leave the products in
     (blocks of a call: short, served by Cython); fresh: y was allocated for
     this call (its pages are not mapped yet)."""
-    via = (_cython.VIA[FLOAT_TO_INT_VIA[y.dtype].name]
+    via = (kernels.VIA[FLOAT_TO_INT_VIA[y.dtype].name]
            if x.dtype.kind in "fc" and y.dtype.kind in "iu" else 0)
-    if (carry is None and not _forked and _backend != "cython"
-            and (_backend == "numba" or x.size >= AUTO_MIN_COMPLEX)
-            and _numba_served(x, y, plan, fresh, via)):
+    backend, threads = get_backend(), get_num_threads()
+    if (carry is None and not _forked and backend != "cython"
+            and choose(backend, threads, plan, x.size, y.dtype.kind, fresh) == "numba"
+            and _numba_scan(x, y, plan, backend, threads, fresh, via)):
         return
-    helper = _pages.populate_in_background(y) if fresh and _threads > 1 else None
-    try:
-        _cython.scan(x, y, *plan, carry, via)
-    finally:
-        if helper is not None:
-            helper.join()
+    _cython.scan(x, y, plan, threads, fresh, carry, via)

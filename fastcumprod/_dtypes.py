@@ -31,7 +31,8 @@ def one_carry(result, lanes):
 _INPUT_SET = frozenset(INPUT_DTYPES)
 _RESULT_SET = frozenset(RESULT_DTYPES)
 # torch's promotion: bool and integers to int64, the rest kept (SPEC 2).
-_DEFAULT_RESULT = {d: np.dtype("int64") if d.kind in "biu" else d for d in INPUT_DTYPES}
+DEFAULT_RESULT = {d: np.dtype("int64") if d.kind in "biu" else d for d in INPUT_DTYPES}
+_DEFAULT_RESULT = DEFAULT_RESULT
 
 
 def _native(dtype):

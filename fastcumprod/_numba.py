@@ -119,13 +119,13 @@ def _scan_u64_params():
 _DRIVERS = (drivers.lanes, drivers.split, drivers.map_pages)
 
 
-def compiled(x=None, y=None, plan=None):
+def ready():
     """Whether the drivers are compiled (or loaded from the disk cache): one
     signature each, whatever the call."""
     return all(kernel.signatures for kernel in _DRIVERS)
 
 
-def compile(x=None, y=None, plan=None):
+def compile():
     """Compile the drivers, or load them from numba's disk cache."""
     _room_for_threads(numba.config.NUMBA_NUM_THREADS)
     p = _scan_u64_params()
@@ -136,21 +136,13 @@ def compile(x=None, y=None, plan=None):
     drivers.map_pages.compile(_MAP_PAGES)
 
 
-def signature(x, y, plan):
-    """What auto prepares on the side for a call: the drivers, the same for every call."""
-    return "drivers"
-
-
-def scan(x, y, plan, threads, fresh=False, may_compile=True, carry=None, via=0):
+def scan(x, y, plan, threads, fresh=False, carry=None, via=0):
     """y = cumprod(x) along the plan with `threads` threads; False when the
     parallel kernels cannot run now (see the module docstring).  fresh: y was
-    allocated for this call; may_compile: whether a driver may be compiled
-    now; carry, via: as the kernels take them."""
+    allocated for this call; carry, via: as the kernels take them."""
     global _used
     threads = min(threads, numba.config.NUMBA_NUM_THREADS)
     _room_for_threads(numba.config.NUMBA_NUM_THREADS)
-    if not may_compile and not compiled():
-        return False
     if not _busy.acquire(blocking=False):
         return False
     try:

@@ -22,10 +22,8 @@ BACKENDS = ["cython", "numba", "auto"]
 def backend(request):
     """The backend the tests of a module run under (module-scoped so that
     hypothesis tests may use it)."""
-    previous = fastcumprod.get_backend()
-    fastcumprod.set_backend(request.param)
-    yield request.param
-    fastcumprod.set_backend(previous)
+    with fastcumprod.config(backend=request.param):
+        yield request.param
 
 
 def assert_identical(actual, expected):

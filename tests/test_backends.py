@@ -40,6 +40,57 @@ def test_environment_variables():
         run_python("import fastcumprod", env={"FASTCUMPROD_NUM_THREADS": "many"})
 
 
+def test_config_holds_for_the_calling_thread_only():
+    import threading
+    saved = fastcumprod.get_backend(), fastcumprod.get_num_threads()
+    seen = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def other():
+        inside.wait()
+        seen["other"] = fastcumprod.get_backend(), fastcumprod.get_num_threads()
+        release.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with fastcumprod.config(backend="cython", threads=1):
+        assert (fastcumprod.get_backend(), fastcumprod.get_num_threads()) == ("cython", 1)
+        with fastcumprod.config(threads=2 if fastcumprod._dispatch.thread_limit() >= 2 else 1):
+            assert fastcumprod.get_backend() == "cython"
+        assert fastcumprod.get_num_threads() == 1
+        inside.set()
+        release.wait()
+    t.join()
+    assert seen["other"] == saved
+    assert (fastcumprod.get_backend(), fastcumprod.get_num_threads()) == saved
+    with pytest.raises(ValueError, match="expected one of"):
+        with fastcumprod.config(backend="gpu"):
+            pass
+    with pytest.raises(TypeError, match="integer"):
+        with fastcumprod.config(threads=1.5):
+            pass
+    assert (fastcumprod.get_backend(), fastcumprod.get_num_threads()) == saved
+
+
+def test_choose_is_a_pure_function_of_the_call():
+    from fastcumprod._dispatch import choose
+    from fastcumprod._layout import Plan
+    rows = Plan((), 2048, 8192, 8192, 8192, 1, 1, False)
+    lane = Plan((), 2**24, 1, 1, 1, 0, 0, True)
+    nested = Plan(((4, 10, 10), (5, 2, 2)), 2, 1, 1, 1, 0, 0, True)
+    assert choose("cython", 16, rows, 2**24, "f", False) == "cython"
+    assert choose("numba", 16, rows, 2**24, "f", False) == "numba"
+    assert choose("numba", 16, nested, 40, "f", False) == "cython"
+    assert choose("auto", 1, rows, 2**24, "f", False) == "cython"
+    assert choose("auto", 2, rows, 2**24, "f", False) == "numba"
+    assert choose("auto", 2, rows, 1000, "f", False) == "cython"
+    assert choose("auto", 2, lane, 2**24, "f", False) == "cython"      # a floating lane
+    assert choose("auto", 2, lane, 2**24, "i", True) == "cython"       # fresh, 2 threads
+    assert choose("auto", 2, lane, 2**24, "i", False) == "numba"
+    assert choose("auto", 16, lane, 2**24, "i", True) == "numba"
+
+
 def test_setters():
     backend, threads = fastcumprod.get_backend(), fastcumprod.get_num_threads()
     try:
@@ -95,10 +146,7 @@ def test_fresh_rows_with_their_pages_mapped_first(monkeypatch):
     monkeypatch.setattr(_numba, "_map_pages", lambda y, *args: (mapped.append(y.shape),
                                                                 map_pages(y, *args)))
     rng = np.random.default_rng(11)
-    saved = fastcumprod.get_num_threads(), fastcumprod.get_backend()
-    try:
-        fastcumprod.set_backend("numba")
-        fastcumprod.set_num_threads(2)
+    with fastcumprod.config(backend="numba", threads=2):
         x = rng.uniform(0.999, 1.001, (700, 3001))
         xi = rng.integers(-3, 4, (3001, 700)).astype(np.int16).T  # Fortran order
         for a, dim, dtype in [(x, 0, None), (xi, 1, None), (xi, 1, np.int16)]:
@@ -108,9 +156,6 @@ def test_fresh_rows_with_their_pages_mapped_first(monkeypatch):
         fastcumprod.cumprod(x, 0, out=np.empty_like(x))   # not fresh: not mapped
         fastcumprod.cumprod(x, 1)                         # chains: not mapped
         assert len(mapped) == 3
-    finally:
-        fastcumprod.set_num_threads(saved[0])
-        fastcumprod.set_backend(saved[1])
 
 
 @pytest.mark.parametrize("layer", ["default", "workqueue"])
@@ -180,11 +225,11 @@ def test_auto_never_waits_for_numba(tmp_path):
         pending = [t for t in threading.enumerate() if t is not threading.main_thread()]
         print(len(pending) == 1 and pending[0].is_alive())
         pending[0].join()
-        print(_dispatch._numba.compiled(x, y, __import__("fastcumprod._layout").plan(x, y, 0)))
+        print(_dispatch._numba.ready())
         z = fastcumprod.cumprod(x, 0)
         print(_dispatch._numba._used, z.tobytes() == y.tobytes())
-    """.replace('__import__("fastcumprod._layout").plan', '__import__("fastcumprod._layout", fromlist=["plan"]).plan'),
-        env={"NUMBA_CACHE_DIR": str(tmp_path)})
+    """, env={"NUMBA_CACHE_DIR": str(tmp_path), "NUMBA_NUM_THREADS": "2",
+              "FASTCUMPROD_NUM_THREADS": "2"})
     assert out.split() == ["True", "True", "True", "True"]
 
 

@@ -100,12 +100,8 @@ def test_more_than_2_31_elements():
 
 @pytest.fixture
 def cython_two_threads():
-    saved = fastcumprod.get_backend(), fastcumprod.get_num_threads()
-    fastcumprod.set_backend("cython")
-    fastcumprod.set_num_threads(2)
-    yield
-    fastcumprod.set_backend(saved[0])
-    fastcumprod.set_num_threads(saved[1])
+    with fastcumprod.config(backend="cython", threads=2):
+        yield
 
 
 @pytest.mark.skipif(not _pages._usable, reason="MADV_POPULATE_WRITE is Linux's")
@@ -120,8 +116,8 @@ def test_fresh_pages_mapped_on_a_second_thread(monkeypatch, cython_two_threads):
     # Not for out=, small results, or one thread.
     fastcumprod.cumprod(x, 0, out=np.empty_like(x))
     fastcumprod.cumprod(x[:1000], 0)
-    fastcumprod.set_num_threads(1)
-    fastcumprod.cumprod(x, 0)
+    with fastcumprod.config(threads=1):
+        fastcumprod.cumprod(x, 0)
     assert len(mapped) == 1
 
 

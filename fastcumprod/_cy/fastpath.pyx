@@ -5,11 +5,13 @@ try_cumprod serves a call only when nothing in it needs checking beyond a few
 flags: an ndarray input, C-contiguous, aligned, native, fewer than SMALL
 elements, no dtype, and no out or a C-contiguous native out of its shape
 that does not overlap it.  Anything else returns None, and the Python path
-takes the call with all its checks and messages.
+takes the call with all its checks and messages.  Its tables are
+fastcumprod._dtypes', by type number.
 """
 cimport numpy as cnp
 import numpy as np
 
+from fastcumprod._dtypes import DEFAULT_RESULT, RESULT_DTYPES
 from fastcumprod._kernels import kernels as _kernels
 
 scan_contiguous = _kernels.scan_contiguous
@@ -18,19 +20,22 @@ cnp.import_array()
 
 cdef Py_ssize_t SMALL = 4096
 
+# Type numbers of every alias (int64 is both 'l' and 'q' on Linux): each input
+# the kernels read with torch's default result, and the results they write.
+cdef dict DEFAULT_NUM = {}
+cdef set RESULT_NUMS = set()
+for _code in np.typecodes["All"]:
+    _dtype = np.dtype(_code)
+    if _dtype in DEFAULT_RESULT:
+        DEFAULT_NUM[_dtype.num] = DEFAULT_RESULT[_dtype].num
+    if _dtype in RESULT_DTYPES:
+        RESULT_NUMS.add(_dtype.num)
+
 
 cdef bint plain(cnp.ndarray a):
     """C-contiguous, aligned, native: the kernels read it as it is."""
     return (cnp.PyArray_IS_C_CONTIGUOUS(a) and cnp.PyArray_ISALIGNED(a)
             and cnp.PyArray_ISNOTSWAPPED(a))
-
-
-cdef bint kernel_casts(char src, char dst):
-    """The kernels cast src to dst themselves (as fastcumprod._dtypes.cast_in_kernel),
-    without a warning (complex to real warns) and into a result torch has."""
-    if dst == b'b' or (src in b'fc' and dst in b'iu') or (src == b'c' and dst != b'c'):
-        return False
-    return src in b'biufc' and dst in b'iufc'
 
 
 def try_cumprod(object input, object dim, object out):
@@ -46,21 +51,19 @@ def try_cumprod(object input, object dim, object out):
         d += nd
     if nd == 0 or not 0 <= d < nd or size == 0 or size >= SMALL or not plain(x):
         return None
-    if x.descr.type_num == cnp.NPY_LONGDOUBLE or x.descr.type_num == cnp.NPY_CLONGDOUBLE:
-        return None
-    if kind not in b'biufc':
+    default = DEFAULT_NUM.get(x.descr.type_num)
+    if default is None:
         return None
     if out is None:
-        y = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(x),
-                              cnp.NPY_INT64 if kind in b'biu' else x.descr.type_num, 0)
+        y = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(x), default, 0)
     else:
         if type(out) is not np.ndarray:
             return None
         y = <cnp.ndarray>out
+        # complex to real warns: the Python path says so
         if (not plain(y) or not cnp.PyArray_ISWRITEABLE(y) or cnp.PyArray_NDIM(y) != nd
-                or not cnp.PyArray_SAMESHAPE(x, y)
-                or y.descr.type_num == cnp.NPY_LONGDOUBLE or y.descr.type_num == cnp.NPY_CLONGDOUBLE
-                or not kernel_casts(kind, y.descr.kind)):
+                or not cnp.PyArray_SAMESHAPE(x, y) or y.descr.type_num not in RESULT_NUMS
+                or (kind == b'c' and y.descr.kind != b'c')):
             return None
         # Both contiguous: their byte ranges overlap exactly when they share
         # memory; the same start and item size is an in-place call, which the

@@ -1,0 +1,23 @@
+"""The serial backend: the Cython kernels on a planned call, a second thread
+mapping a fresh result's pages meanwhile (fastcumprod._pages).
+
+The backends share one interface: ready() (whether it can take a call now)
+and scan(x, y, plan, threads, fresh, carry, via) -> whether it took the call.
+What each supports is fastcumprod._dispatch.choose's to say.
+"""
+from . import _pages
+from ._kernels import kernels
+
+
+def ready():
+    return True
+
+
+def scan(x, y, plan, threads, fresh=False, carry=None, via=0):
+    helper = _pages.populate_in_background(y) if fresh and threads > 1 else None
+    try:
+        kernels.scan(x, y, *plan, carry, via)
+    finally:
+        if helper is not None:
+            helper.join()
+    return True
