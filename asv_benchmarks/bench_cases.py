@@ -11,7 +11,7 @@ NAMES = list(_BY_NAME)
 
 
 def _result(case, x):
-    return np.empty_like(x, dtype=fastcumprod.cumprod(x.flat[:1], 0, dtype=case.result).dtype)
+    return case.make_out(fastcumprod.cumprod(x.flat[:1], 0, dtype=case.result).dtype)
 
 
 class Cases:

@@ -24,6 +24,9 @@ def info():
     backends = "cython" + (", numba" if _version("numba") != "not installed" else "")
     print(f"backends    {backends}; using {fastcumprod.get_backend()}")
     print(f"threads     {fastcumprod.get_num_threads()}")
+    from ._kernels import kernels
+    print(f"kernels     {kernels.__name__.rsplit('.', 1)[-1]} build "
+          f"({'x86-64-v3: AVX2, FMA' if kernels.__name__.endswith('_v3') else 'baseline'})")
 
 
 def main(argv=None):
@@ -36,7 +39,8 @@ def main(argv=None):
     sub.add_parser("info", help="versions, backends, threads")
     sub.add_parser("scaling", help="numba kernels at 1, 2, 4, 8, 16 threads")
     sub.add_parser("crossover", help="cython against numba by size (auto's thresholds)")
-    sub.add_parser("warmup", help="compile and cache every numba kernel (minutes, once)")
+    sub.add_parser("warmup", help="compile and cache the numba drivers (seconds, once)")
+    sub.add_parser("startup", help="fresh processes: warmup time, first calls, empty and warm cache")
     args = parser.parse_args(argv)
     if args.command == "info":
         info()
@@ -46,6 +50,9 @@ def main(argv=None):
     elif args.command == "crossover":
         from . import _bench
         _bench.crossover(print=lambda *a: print(*a, flush=True))
+    elif args.command == "startup":
+        from . import _bench
+        _bench.startup(print=lambda *a: print(*a, flush=True))
     elif args.command == "warmup":
         from . import _numba
         import time

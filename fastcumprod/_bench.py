@@ -36,13 +36,15 @@ def _check(case, x, y):
 
 
 def _contenders(case, x, torch):
-    out = np.empty_like(x, dtype=cumprod(x.flat[:1], 0, dtype=case.result).dtype)
-    copy_dst = np.empty_like(out)
+    out = case.make_out(cumprod(x.flat[:1], 0, dtype=case.result).dtype)
+    # the floor: a copy of the result's bytes between contiguous arrays
+    copy_src = np.ones(out.shape, out.dtype)
+    copy_dst = np.empty_like(copy_src)
     res = {
         "fastcumprod": lambda: cumprod(x, case.dim, dtype=case.result),
         "fcp out=": lambda: cumprod(x, case.dim, dtype=case.result, out=out),
         "numpy": lambda: np.cumprod(x, axis=case.dim, dtype=case.result),
-        "copyto": lambda: np.copyto(copy_dst, out),
+        "copyto": lambda: np.copyto(copy_dst, copy_src),
     }
     if torch is not None:
         # torch cannot wrap negative strides: it gets a contiguous copy, untimed.
@@ -193,3 +195,85 @@ def scaling(rounds=5, print=print):
         set_num_threads(saved[1])
         if torch is not None:
             torch.set_num_threads(torch_threads)
+
+
+# The six large calls auto may give numba: (name, shape, dtype, dim, dtype=).
+STARTUP_CASES = [
+    ("float64 along 0", (4096, 4096), "float64", 0, None),
+    ("float32 along 1", (4096, 4096), "float32", 1, None),
+    ("int32 along 0", (4096, 4096), "int32", 0, None),
+    ("complex128 along 1", (1024, 4096), "complex128", 1, None),
+    ("lone int64 lane", (2**24,), "int64", 0, None),
+    ("int16 into int32", (4096, 4096), "int16", 0, "int32"),
+]
+
+_STARTUP_CHILD = """
+import json, sys, time
+start = time.perf_counter()
+import numpy as np, fastcumprod
+from fastcumprod import _bench, _dispatch
+report = {"import": time.perf_counter() - start, "cases": []}
+arrays = []
+for name, shape, dtype, dim, result in _bench.STARTUP_CASES:
+    rng = np.random.default_rng(0)
+    x = (rng.integers(1, 3, shape) if np.dtype(dtype).kind in "iu"
+         else rng.uniform(0.999, 1.001, shape)).astype(dtype)
+    # out's pages mapped: a first write to fresh pages costs numpy as much
+    # (64 MiB: 15-150 ms here), and is not fastcumprod's start-up
+    out = np.zeros(shape, fastcumprod.cumprod(x.flat[:1], 0, dtype=result).dtype)
+    out[...] = 1
+    arrays.append((name, x, dim, result, out))
+for name, x, dim, result, out in arrays:
+    t0 = time.perf_counter()
+    fastcumprod.cumprod(x, dim, dtype=result, out=out)
+    first = time.perf_counter() - t0
+    # calls until 3 s after the first: the time of the last one
+    while True:
+        t = time.perf_counter()
+        fastcumprod.cumprod(x, dim, dtype=result, out=out)
+        later = time.perf_counter() - t
+        if t - t0 >= 3.0:
+            break
+    _dispatch.wait_prepared()
+    steady = min(_bench._best_times({"c": lambda: fastcumprod.cumprod(x, dim, dtype=result,
+                                                                       out=out)}, 5).values())
+    report["cases"].append({"name": name, "first": first, "after_3s": later, "steady": steady})
+print(json.dumps(report))
+"""
+
+
+def startup(print=print, warmup=True):
+    """Fresh processes at the current thread count: `warmup` from an empty
+    numba cache; then the first call of each STARTUP_CASE, its time 3 s later
+    and its steady time, with an empty cache and with a warm one."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        start = time.perf_counter()
+        if warmup:
+            subprocess.run([sys.executable, "-m", "fastcumprod", "warmup"], env=env,
+                           check=True, capture_output=True)
+            print(f"warmup from an empty cache: {time.perf_counter() - start:.1f} s")
+    for label in ("empty cache", "warm cache"):
+        with tempfile.TemporaryDirectory() as cache:
+            env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+            if label == "warm cache":  # the cache these calls leave
+                subprocess.run([sys.executable, "-c", _STARTUP_CHILD], env=env, check=True,
+                               capture_output=True)
+            proc = subprocess.run([sys.executable, "-c", _STARTUP_CHILD], env=env, check=True,
+                                  capture_output=True, text=True)
+        report = json.loads(proc.stdout)
+        cases = report["cases"]
+        print(f"{label}: import {report['import'] * 1e3:.0f} ms; first calls "
+              f"{sum(c['first'] for c in cases):.2f} s in all")
+        print(f"  {'case':22s}{'first':>10s}{'3 s later':>11s}{'steady':>10s}{'first/steady':>14s}"
+              f"{'3 s/steady':>12s}")
+        for c in cases:
+            print(f"  {c['name']:22s}{c['first'] * 1e3:10.1f}{c['after_3s'] * 1e3:11.1f}"
+                  f"{c['steady'] * 1e3:10.1f}{c['first'] / c['steady']:14.2f}"
+                  f"{c['after_3s'] / c['steady']:12.2f}")

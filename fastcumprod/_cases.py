@@ -13,6 +13,8 @@ class Case(NamedTuple):
     view: str = ""            # "T": its transpose; "neg": reversed along dim
     result: Optional[str] = None  # dtype= of the call
     quick: bool = False       # in the default `bench` run
+    out: str = "K"            # out= given: "K" the input's order, "C" C order,
+                              # "strided" every other column of a twice-wide array
 
     def make(self, seed=0):
         """The input: values near 1, so that long products stay finite and
@@ -34,6 +36,16 @@ class Case(NamedTuple):
             x = x[(slice(None),) * (self.dim % x.ndim) + (slice(None, None, -1),)]
         return x
 
+    def make_out(self, dtype):
+        """The out= the bench passes, of the result's dtype."""
+        if self.out == "strided":
+            return np.empty(self.shape[:-1] + (2 * self.shape[-1],), dtype)[..., ::2]
+        if self.out == "C":
+            return np.empty(self.shape, dtype)
+        if self.view == "T":
+            return np.empty(self.shape[::-1], dtype, order=self.order).T
+        return np.empty(self.shape, dtype, order=self.order)
+
 
 CASES = [
     Case("1-D float64", (2**24,), "float64", 0, quick=True),
@@ -51,4 +63,7 @@ CASES = [
     Case("int32 dim 1 -> int64", (4096, 2048), "int32", 1, quick=True),
     Case("transposed float64 dim 0", (8192, 2048), "float64", 0, view="T"),
     Case("reversed float64 dim 1", (2048, 8192), "float64", 1, view="neg"),
+    Case("strided out= float64 dim 1", (4096, 8192), "float64", 1, out="strided"),
+    Case("2**20x16 float64 dim 1", (2**20, 16), "float64", 1),
+    Case("F float32 into C out= dim 0", (8192, 4096), "float32", 0, order="F", out="C"),
 ]
