@@ -22,38 +22,42 @@ def _kernel_ready(a):
 def execute(x, out, dim, fresh=False):
     """out = cumprod(x, dim); x has ndim >= 1 and out its shape and the result
     dtype; a fresh out (allocated for this call) cannot overlap x."""
-    if not _kernel_ready(out) or (
-            not fresh and overlaps(x, out) and not same_elements(x, out)):
-        # Buffer the result: out is byte-swapped (a fresh result too, with a
-        # non-native dtype=) or unaligned, or overlaps x in a way that would
-        # make the scan read what it already wrote.
+    if not fresh and overlaps(x, out) and not same_elements(x, out):
+        # out overlaps x in a way that would make the scan read what it
+        # already wrote: the one whole buffer SPEC 4 allows.
         tmp = np.empty(out.shape, out.dtype.newbyteorder("="))
         execute(x, tmp, dim, fresh=True)
         np.copyto(out, tmp, casting="unsafe")
         return
-    if not _kernel_ready(x):
-        _execute_native_blocks(x, out, dim)
+    if not (_kernel_ready(x) and _kernel_ready(out)):
+        _execute_blocks(x, out, dim)
         return
     _dispatch.scan(x, out, plan(x, out, dim), fresh=fresh)
 
 
-def _execute_native_blocks(x, out, dim):
-    """Copy a byte-swapped or unaligned x to native order in row blocks, each
-    block scanned on from the lanes' accumulators (the carry) the block
-    before it left: exact for every result type.  Every block goes through
-    one buffer, so that every block's plan walks the lanes in one order."""
+def _execute_blocks(x, out, dim):
+    """Scan in row blocks through native buffers where x or out is
+    byte-swapped or unaligned (a non-native dtype= too), each block on from
+    the lanes' accumulators (the carry) the block before it left: exact for
+    every result type, with no full-size temporary.  Every block goes
+    through the same buffers, so that every block's plan walks the lanes in
+    one order."""
     n = x.shape[dim]
     rows = min(n, max(1, BLOCK // max(1, x.size // n)))
     shape = list(x.shape)
     shape[dim] = rows
-    buffer = np.empty(shape, x.dtype.newbyteorder("="))
-    carry = one_carry(out.dtype, buffer.size // rows)
+    x_buffer = None if _kernel_ready(x) else np.empty(shape, x.dtype.newbyteorder("="))
+    y_buffer = None if _kernel_ready(out) else np.empty(shape, out.dtype.newbyteorder("="))
+    carry = one_carry(out.dtype, x.size // n)
     index = [slice(None)] * x.ndim
     for start in range(0, n, rows):
         index[dim] = slice(start, start + rows)
-        y = out[tuple(index)]
-        index[dim] = slice(0, y.shape[dim])
-        block = buffer[tuple(index)]
-        index[dim] = slice(start, start + rows)
-        np.copyto(block, x[tuple(index)])
-        _dispatch.scan(block, y, plan(block, y, dim), carry=carry)
+        xb, yb = x[tuple(index)], out[tuple(index)]
+        index[dim] = slice(0, yb.shape[dim])
+        if x_buffer is not None:
+            np.copyto(x_buffer[tuple(index)], xb)
+            xb = x_buffer[tuple(index)]
+        y = yb if y_buffer is None else y_buffer[tuple(index)]
+        _dispatch.scan(xb, y, plan(xb, y, dim), carry=carry)
+        if y_buffer is not None:
+            np.copyto(yb, y)

@@ -52,6 +52,23 @@ def test_float_to_int_cast_uses_blocks():
     assert (out == 1).all()
 
 
+@pytest.mark.parametrize("case", ["byteswapped input", "byteswapped out", "unaligned out"])
+def test_non_native_arrays_go_through_blocks(case):
+    # A float accumulator is wider than the stored result: these were copied
+    # whole before the kernels took a carry.
+    x = np.random.default_rng(6).uniform(0.999, 1.001, (1000, 10_000))  # 80 MB
+    out = np.empty_like(x)
+    if case == "byteswapped input":
+        x = x.astype(">f8")
+    elif case == "byteswapped out":
+        out = np.empty(x.shape, ">f8")
+    else:
+        out = np.empty(x.size * 8 + 1, np.uint8)[1:].view(np.float64).reshape(x.shape)
+    for dim in (0, 1):
+        assert peak_bytes(lambda: fastcumprod.cumprod(x, dim, out=out)) < 2 * MB
+        assert_identical(np.asarray(out, np.float64), _reference.cumprod(np.asarray(x, np.float64), dim))
+
+
 def test_without_out_only_the_result_is_allocated():
     x = np.ones((1000, 10_000), np.float32)
     assert peak_bytes(lambda: fastcumprod.cumprod(x, 1)) < x.nbytes + MB
