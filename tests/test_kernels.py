@@ -104,3 +104,19 @@ def test_numba_drivers_resume_from_the_carry(shape, dim, dtype):
         xb, yb = x[tuple(index)], y[tuple(index)]
         assert numba.scan(xb, yb, plan(xb, yb, dim), 2, carry=carry)
     assert_identical(y, expected)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("shape,dim", [((6, 40), 0), ((40, 6), 1), ((6,), 0)])
+def test_a_nan_carried_in_met_a_nan_factor(dtype, shape, dim):
+    # The kernels multiply plainly until an accumulator turns NaN; one that
+    # came in NaN from the carry must keep its bits from the first row (the
+    # first version took the factor's NaN there).
+    x = np.full(shape, -np.nan, dtype)
+    lanes = x.size // shape[dim]
+    carry = _dtypes.one_carry(np.dtype(dtype), lanes)
+    carry[:] = np.nan                       # a positive NaN in every lane
+    y = np.empty(shape, dtype)
+    _kernels.kernels.scan(x, y, *plan(x, y, dim), carry, 0)
+    assert not np.signbit(y).any()
+    assert np.isnan(carry).all() and not np.signbit(carry).any()

@@ -33,6 +33,7 @@ cdef extern from "fcp.h":
     uint64_t fcp_via_i64(double) noexcept nogil
     uint64_t fcp_via_u64(double) noexcept nogil
     int fcp_cpu_has_x86_64_v3() noexcept nogil
+    enum: FCP_ROWS_FLAG
 
 # Element types as they lie in memory.  bool is read as uint8 (numpy stores 0/1).
 ctypedef fused src_t:
@@ -323,12 +324,36 @@ cdef inline void scan_block(const src_t* x, dst_t* y,
     at acc (left there).  Each call site passes what it knows as constants (a
     lone chain's accumulator is a local the compiler keeps in a register;
     rows: whether b may be more than 1, see acc_step)."""
-    cdef Py_ssize_t i, j
-    for i in range(n):
+    cdef Py_ssize_t i = 0, j
+    cdef int nan
+    if rows:
+        # Where FCP_ROWS_FLAG: plain products while no accumulator is NaN (a
+        # NaN flag reduced along each row vectorises), then the NaN rule's
+        # select (fcp_mul); else the select from the start.  (A carry may
+        # bring a NaN accumulator in.)
+        nan = 0
         for j in range(b):
-            acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_ROWS if rows else MUL_CHAIN)
-        x += xs_n
-        y += ys_n
+            nan = nan | acc_nan(acc, j, y)
+        while FCP_ROWS_FLAG and not nan and i < n:
+            nan = 0
+            for j in range(b):
+                acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_PLAIN)
+                nan = nan | acc_nan(acc, j, y)
+            x += xs_n
+            y += ys_n
+            i += 1
+        while i < n:
+            for j in range(b):
+                acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_ROWS)
+            x += xs_n
+            y += ys_n
+            i += 1
+    else:
+        for i in range(n):
+            for j in range(b):
+                acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_CHAIN)
+            x += xs_n
+            y += ys_n
 
 
 cdef inline void scan_chains(const src_t* x, dst_t* y,
@@ -341,11 +366,14 @@ cdef inline void scan_chains(const src_t* x, dst_t* y,
     and aliases modulo 4 KiB (2048x8192 float64 along axis 1: 8 chains took
     45 ms, 4 chains 11 ms, one chain at a time 14 ms; README, `bench`)."""
     cdef char acc[CHAINS * 16]
+    cdef Py_ssize_t i = 0
     acc_init(acc, CHAINS, carry, y)
     # Plain products while no accumulator is NaN (the 4 chains vectorise:
     # with a branch in each, 2-D float32 along 0 took 15 ms, so 7), then
-    # products that keep a NaN accumulator's bits (fcp_mul).
-    cdef Py_ssize_t i = chain_rows(x, y, 0, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_PLAIN)
+    # products that keep a NaN accumulator's bits (fcp_mul).  (A carry may
+    # bring a NaN accumulator in.)
+    if not (acc_nan(acc, 0, y) | acc_nan(acc, 1, y) | acc_nan(acc, 2, y) | acc_nan(acc, 3, y)):
+        i = chain_rows(x, y, 0, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_PLAIN)
     chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_CHAIN)
     acc_keep(acc, CHAINS, carry, y)
 
