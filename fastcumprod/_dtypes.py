@@ -32,7 +32,6 @@ _INPUT_SET = frozenset(INPUT_DTYPES)
 _RESULT_SET = frozenset(RESULT_DTYPES)
 # torch's promotion: bool and integers to int64, the rest kept (SPEC 2).
 DEFAULT_RESULT = {d: np.dtype("int64") if d.kind in "biu" else d for d in INPUT_DTYPES}
-_DEFAULT_RESULT = DEFAULT_RESULT
 
 
 def _native(dtype):
@@ -75,8 +74,8 @@ def result_dtype(in_dtype, dtype, out):
     """The dtype of the result: dtype=, else out's, else torch's promotion (SPEC 2)."""
     if dtype is None:
         if out is None:
-            default = _DEFAULT_RESULT.get(in_dtype)
-            return default if default is not None else _DEFAULT_RESULT[_native(in_dtype)]
+            default = DEFAULT_RESULT.get(in_dtype)
+            return default if default is not None else DEFAULT_RESULT[_native(in_dtype)]
         return out.dtype if out.dtype in _RESULT_SET else _supported(out.dtype, RESULT_DTYPES, "out")
     dtype = _supported(as_dtype(dtype), RESULT_DTYPES, "result")
     if out is None:

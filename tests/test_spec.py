@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fastcumprod import cumprod
+from fastcumprod import _reference, cumprod
 
 from conftest import assert_identical, assert_same_as_torch
 
@@ -28,6 +28,7 @@ WORKED = [
 @pytest.mark.parametrize("x,dim,kwargs,expected,exact", WORKED)
 def test_worked_values(x, dim, kwargs, expected, exact):
     result = cumprod(x, dim, **kwargs)
+    assert_identical(result, _reference.cumprod(np.asarray(x), dim, **kwargs))
     if exact:
         assert_identical(result, expected)
     else:
