@@ -1,27 +1,47 @@
-"""cumprod(): coerce the input, normalise dim, resolve the dtype, check out, hand over."""
+"""cumprod() and nancumprod() with torch's contract (SPEC 1-8): coerce the
+input, normalise dim, resolve the dtype, check out, hand over."""
+from __future__ import annotations
+
+import inspect
 import operator
 import sys
 import warnings
+from typing import Any, SupportsIndex
 
 import numpy as np
+import numpy.typing as npt
 
 from ._cy.fastpath import try_cumprod
+from ._cy.kernels import FLAGS
 from ._dispatch import get_backend
 from ._dtypes import input_dtype, result_dtype
 from ._execute import execute
 from ._memory import TooHard, self_overlapping
 
-_MISSING = object()
+class _Missing:
+    """The default of a dim not passed (None is a wrong dim, not a missing one)."""
+
+    def __repr__(self) -> str:
+        return "<required>"
 
 
-def normalize_dim(dim, ndim):
+_MISSING: Any = _Missing()
+_NEEDS_DIM = ("{name}: missing required argument 'dim' (torch's contract scans one "
+              "axis; for numpy's, which flattens without an axis, use "
+              "fastcumprod.numpy.{name})")
+
+
+def normalize_dim(dim, ndim, name="cumprod"):
     """dim as a non-negative axis, with torch's rules and message (SPEC 1)."""
-    if dim is None or isinstance(dim, (bool, np.bool_)):
-        raise TypeError(f"cumprod: dim must be an integer, not {type(dim).__name__}")
+    if dim is None:
+        raise TypeError(f"{name}: dim must be an integer, not None (for numpy's "
+                        f"flattening, use fastcumprod.numpy.{name}(x, axis=None))")
+    if isinstance(dim, (bool, np.bool_)):
+        raise TypeError(f"{name}: dim must be an integer, not {type(dim).__name__}")
     try:
         d = operator.index(dim)
     except TypeError:
-        raise TypeError(f"cumprod: dim must be an integer, not {type(dim).__name__}") from None
+        raise TypeError(f"{name}: dim must be an integer, not {type(dim).__name__}") from None
     n = max(ndim, 1)
     if not -n <= d < n:
         raise IndexError(
@@ -52,13 +72,13 @@ def _is_masked(a):
     return ma is not None and isinstance(a, ma.MaskedArray)
 
 
-def _masked_cumprod(x, dim, dtype, out):
+def _masked_cumprod(x, dim, dtype, out, **variant):
     """numpy's masked semantics (np.ma.cumprod): masked elements count as 1
     and stay masked; a MaskedArray comes back (or out, masked likewise when it
     is one).  The filled input is a copy."""
     mask = np.ma.getmaskarray(x).copy()
     target = out.data if isinstance(out, np.ma.MaskedArray) else out
-    data = cumprod(x.filled(1), dim, dtype=dtype, out=target)
+    data = cumprod(x.filled(1), dim, dtype=dtype, out=target, **variant)
     if out is None:
         return np.ma.MaskedArray(data, mask=mask)
     if isinstance(out, np.ma.MaskedArray):
@@ -66,7 +86,68 @@ def _masked_cumprod(x, dim, dtype, out):
     return out
 
 
-def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
+
+
+def _flags(reverse, exclusive, skipnan):
+    return ((FLAGS["exclusive"] if exclusive else 0) | (FLAGS["skipnan"] if skipnan else 0))
+
+
+def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan):
+    """cumprod and nancumprod: the checks of SPEC 1-4, then the kernels."""
+    if axis is not _MISSING:
+        if dim is not _MISSING:
+            raise TypeError(f"{name}: got both dim and its alias axis")
+        dim = axis
+    if dim is _MISSING:
+        raise TypeError(_NEEDS_DIM.format(name=name))
+    if type(input) is not np.ndarray and _is_masked(input):
+        return _masked_cumprod(input, dim, dtype, out, reverse=reverse, exclusive=exclusive)
+    x = input if type(input) is np.ndarray else np.asarray(input)
+    input_dtype(x.dtype)
+    # The common cases first, by lookups: a call on 10 elements is mostly this.
+    d = dim if type(dim) is int and 0 <= dim < x.ndim else normalize_dim(dim, x.ndim, name)
+    if out is not None and not isinstance(out, np.ndarray):
+        raise TypeError(f"{name}: out must be a numpy.ndarray, not {type(out).__name__}")
+    res = result_dtype(x.dtype, dtype, out)
+    fresh = out is None
+    if fresh:
+        # In the input's memory order, as torch does: the scan then reads and
+        # writes in the same order (a C-order result of a Fortran-order input
+        # would be written across its rows).
+        out = np.empty_like(x, dtype=res)
+    else:
+        _check_out(out, x.shape)
+    if x.dtype.kind == "c" and res.kind != "c":
+        # As numpy's astype and torch warn; the real part is a view, not a
+        # copy.  nancumprod keeps the complex input: an element NaN in its
+        # imaginary part only is replaced by 1 before the cast (the kernels
+        # read complex sources into real results).
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      np.exceptions.ComplexWarning, stacklevel=3)
+        if not skipnan:
+            x = x.real
+    flags = _flags(reverse, exclusive, skipnan)
+    if x.ndim == 0:
+        if flags or res.kind in "iu" or (res == np.float16 and x.dtype != np.float16):
+            # torch's casts are not astype's there (SPEC 2): the kernels'
+            # (1 * v is v for integers, and for values already cast to half).
+            execute(x.reshape(1), out.reshape(1), 0, fresh, flags)
+        else:
+            # torch copies a 0-d input (cast) without multiplying it by 1.
+            with np.errstate(all="ignore"):
+                out[()] = x.astype(res)[()]
+    elif x.size:
+        if reverse:
+            # The same plan over negative strides: views, nothing flipped.
+            execute(np.flip(x, d), np.flip(out, d), d, fresh, flags)
+        else:
+            execute(x, out, d, fresh, flags)
+    return out
+
+
+def cumprod(input: npt.ArrayLike, dim: SupportsIndex = _MISSING, *, dtype: npt.DTypeLike = None,
+            out: np.ndarray[Any, Any] | None = None, reverse: bool = False,
+            exclusive: bool = False, axis: Any = _MISSING) -> np.ndarray[Any, Any]:
     """Cumulative product of the elements of `input` along `dim`, as torch.cumprod.
 
     ``y[..., i, ...] = x[..., 0, ...] * x[..., 1, ...] * ... * x[..., i, ...]``,
@@ -90,6 +171,15 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
         Where to write the result: its shape must be the result's, any strides.
         Without `dtype`, the result has ``out.dtype``.  It may be the input
         itself (an in-place scan) or overlap it.
+    reverse : bool
+        Scan each lane from its last element: ``torch.cumprod(x.flip(dim),
+        dim).flip(dim)``, without flipping anything (the scan walks the lane
+        backwards).
+    exclusive : bool
+        Leave each element out of its own product: the first is 1, the i-th
+        the product of the i before it (rounded once from the accumulator):
+        ``torch.cat([ones, torch.cumprod(x, dim)[:-1]], dim)``.  A NeRF
+        transmittance is ``cumprod(1 - alpha, -1, exclusive=True)``.
 
     Returns
     -------
@@ -101,7 +191,8 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
     Raises
     ------
     TypeError
-        `dim` missing, None, bool or float; an unsupported dtype (object,
+            `dim` missing, None, bool or float (numpy's flattening is
+        `fastcumprod.numpy.cumprod`); an unsupported dtype (object,
         strings, datetime, longdouble, ...); `dtype` and ``out.dtype`` differ;
         `out` not an ndarray.
     IndexError
@@ -148,47 +239,47 @@ def cumprod(input, dim=_MISSING, *, dtype=None, out=None, axis=_MISSING):
     >>> buf[:5]
     array([  1.,   2.,   6.,  24., 120.], dtype=float32)
     """
-    if dtype is None and axis is _MISSING and get_backend() != "numba":
+    if (dtype is None and axis is _MISSING and not reverse and not exclusive
+            and get_backend() != "numba"):
         done = try_cumprod(input, dim, out)
         if done is not None:
             return done
-    if axis is not _MISSING:
-        if dim is not _MISSING:
-            raise TypeError("cumprod: got both dim and its alias axis")
-        dim = axis
-    if dim is _MISSING:
-        raise TypeError("cumprod: missing required argument 'dim'")
-    if type(input) is not np.ndarray and _is_masked(input):
-        return _masked_cumprod(input, dim, dtype, out)
-    x = input if type(input) is np.ndarray else np.asarray(input)
-    input_dtype(x.dtype)
-    # The common cases first, by lookups: a call on 10 elements is mostly this.
-    d = dim if type(dim) is int and 0 <= dim < x.ndim else normalize_dim(dim, x.ndim)
-    if out is not None and not isinstance(out, np.ndarray):
-        raise TypeError(f"cumprod: out must be a numpy.ndarray, not {type(out).__name__}")
-    res = result_dtype(x.dtype, dtype, out)
-    fresh = out is None
-    if fresh:
-        # In the input's memory order, as torch does: the scan then reads and
-        # writes in the same order (a C-order result of a Fortran-order input
-        # would be written across its rows).
-        out = np.empty_like(x, dtype=res)
-    else:
-        _check_out(out, x.shape)
-    if x.dtype.kind == "c" and res.kind != "c":
-        # As numpy's astype and torch warn; the real part is a view, not a copy.
-        warnings.warn("Casting complex values to real discards the imaginary part",
-                      np.exceptions.ComplexWarning, stacklevel=2)
-        x = x.real
-    if x.ndim == 0:
-        if res.kind in "iu" or (res == np.float16 and x.dtype != np.float16):
-            # torch's casts are not astype's there (SPEC 2): the kernels'
-            # (1 * v is v for integers, and for values already cast to half).
-            execute(x.reshape(1), out.reshape(1), 0, fresh)
-        else:
-            # torch copies a 0-d input (cast) without multiplying it by 1.
-            with np.errstate(all="ignore"):
-                out[()] = x.astype(res)[()]
-    elif x.size:
-        execute(x, out, d, fresh)
-    return out
+    return _scan("cumprod", input, dim, dtype, out, axis, reverse, exclusive, False)
+
+
+def nancumprod(input: npt.ArrayLike, dim: SupportsIndex = _MISSING, *, dtype: npt.DTypeLike = None,
+               out: np.ndarray[Any, Any] | None = None, reverse: bool = False,
+               exclusive: bool = False, axis: Any = _MISSING) -> np.ndarray[Any, Any]:
+    """Cumulative product along `dim` with NaN elements counted as 1.
+
+    Bit-identical to ``torch.cumprod(torch.where(torch.isnan(x), 1, x), dim,
+    dtype=dtype)`` (SPEC 8): a NaN (complex: either part NaN) is replaced by
+    1 before the cast to `dtype`.  Integer and bool inputs have no NaN: the
+    result is `cumprod`'s.  Every argument as `cumprod`'s, `reverse` and
+    `exclusive` included; nothing is copied to replace the NaNs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastcumprod import nancumprod
+    >>> nancumprod(np.array([2.0, np.nan, 3.0]), 0)
+    array([2., 2., 6.])
+    >>> growth = np.array([[1.1, np.nan, 0.9], [np.nan, 1.2, 1.0]])
+    >>> nancumprod(growth, 1)
+    array([[1.1 , 1.1 , 0.99],
+           [1.  , 1.2 , 1.2 ]])
+    """
+    return _scan("nancumprod", input, dim, dtype, out, axis, reverse, exclusive, True)
+
+
+def _signature(function):
+    """The signature help() shows: dim required, as in torch (the sentinel
+    that tells a missing dim from None is not the user's business)."""
+    signature = inspect.signature(function)
+    parameters = [p.replace(default=inspect.Parameter.empty) if p.name == "dim" else p
+                  for p in signature.parameters.values() if p.name != "axis"]
+    return signature.replace(parameters=parameters)
+
+
+cumprod.__signature__ = _signature(cumprod)  # type: ignore[attr-defined]
+nancumprod.__signature__ = _signature(nancumprod)  # type: ignore[attr-defined]

@@ -2,7 +2,8 @@
 mapping a fresh result's pages meanwhile (fastcumprod._pages).
 
 The backends share one interface: ready() (whether it can take a call now)
-and scan(x, y, plan, threads, fresh, carry, via) -> whether it took the call.
+and scan(x, y, plan, threads, fresh, carry, via, flags, fpe) -> whether it took
+the call (carry, via, flags, fpe: as fastcumprod._cy.kernels.scan takes them).
 What each supports is fastcumprod._dispatch.choose's to say.
 """
 from . import _pages
@@ -13,10 +14,10 @@ def ready():
     return True
 
 
-def scan(x, y, plan, threads, fresh=False, carry=None, via=0):
+def scan(x, y, plan, threads, fresh=False, carry=None, via=0, flags=0, fpe=None):
     helper = _pages.populate_in_background(y) if fresh and threads > 1 else None
     try:
-        kernels.scan(x, y, *plan, carry, via)
+        kernels.scan(x, y, *plan, carry, via, flags, fpe)
     finally:
         if helper is not None:
             helper.join()

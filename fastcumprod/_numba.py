@@ -84,14 +84,15 @@ def _room_for_threads(threads):
     _room_checked = threads
 
 
-def _params(x, y, plan, via, carry=None):
+def _params(x, y, plan, via, carry=None, flags=0, fpe=None):
     """The kernels' parameters (PARAMS) of a planned call, as int64."""
     p = np.zeros(len(kernels.PARAMS), np.int64)
     values = {"src": kernels.type_code(x.dtype), "dst": kernels.type_code(y.dtype), "via": via,
               "mode": 0, "x": x.ctypes.data, "y": y.ctypes.data,
               "carry": 0 if carry is None else carry.ctypes.data,
               "n": plan.n, "xs_n": plan.xs_n, "ys_n": plan.ys_n,
-              "m": plan.m, "xs_m": plan.xs_m, "ys_m": plan.ys_m, "chains": plan.chains}
+              "m": plan.m, "xs_m": plan.xs_m, "ys_m": plan.ys_m, "chains": plan.chains,
+              "flags": flags, "fpe": 0 if fpe is None else fpe.ctypes.data}
     for name, i in kernels.PARAMS.items():
         p[i] = values[name]
     return p
@@ -136,10 +137,10 @@ def compile():
     drivers.map_pages.compile(_MAP_PAGES)
 
 
-def scan(x, y, plan, threads, fresh=False, carry=None, via=0):
+def scan(x, y, plan, threads, fresh=False, carry=None, via=0, flags=0, fpe=None):
     """y = cumprod(x) along the plan with `threads` threads; False when the
     parallel kernels cannot run now (see the module docstring).  fresh: y was
-    allocated for this call; carry, via: as the kernels take them."""
+    allocated for this call; carry, via, flags, fpe: as the kernels take them."""
     global _used
     threads = min(threads, numba.config.NUMBA_NUM_THREADS)
     _room_for_threads(numba.config.NUMBA_NUM_THREADS)
@@ -148,7 +149,7 @@ def scan(x, y, plan, threads, fresh=False, carry=None, via=0):
     try:
         numba.set_num_threads(threads)
         _used = True
-        p = _params(x, y, plan, via, carry)
+        p = _params(x, y, plan, via, carry, flags, fpe)
         i = np.int64
         if _lone_integer_lane(y, plan):
             drivers.split(i(kernels.BLOCK_ADDRESS), p, i(x.itemsize), i(y.itemsize),

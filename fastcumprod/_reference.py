@@ -20,7 +20,28 @@ _QUIET = {4: 0x00400000, 8: 0x0008000000000000}
 _BITS = {4: np.uint32, 8: np.uint64}
 
 
-def cumprod(input, dim, *, dtype=None, out=None):
+def cumprod(input, dim, *, dtype=None, out=None, reverse=False, exclusive=False):
+    """torch.cumprod, and its scan family (SPEC 8) by their definitions:
+    reverse flips the lane before and after, exclusive shifts the inclusive
+    scan by one and puts a 1 first."""
+    if reverse or exclusive:
+        x = np.asarray(input)
+        res = result_dtype(x.dtype, dtype, out)
+        if x.ndim == 0:
+            y = np.ones((), res) if exclusive else cumprod(x, dim, dtype=res)
+        else:
+            y = np.flip(x, dim) if reverse else x
+            y = cumprod(y, dim, dtype=res)
+            if exclusive and y.shape[dim]:
+                shape = list(y.shape)
+                shape[dim] = 1
+                y = np.concatenate([np.ones(shape, y.dtype),
+                                    np.take(y, range(y.shape[dim] - 1), axis=dim)], axis=dim)
+            y = np.flip(y, dim) if reverse else y
+        if out is None:
+            return y.copy(order="C")
+        out[...] = y
+        return out
     x = np.asarray(input)
     res = result_dtype(x.dtype, dtype, out)
     if x.dtype.kind == "c" and res.kind != "c":
@@ -34,6 +55,15 @@ def cumprod(input, dim, *, dtype=None, out=None):
         return y
     out[...] = y
     return out
+
+
+def nancumprod(input, dim, *, dtype=None, out=None, reverse=False, exclusive=False):
+    """cumprod with every NaN (complex: either part) replaced by 1 first, in
+    the input's dtype (SPEC 8)."""
+    x = np.asarray(input)
+    if x.dtype.kind in "fc":
+        x = np.where(np.isnan(x), np.ones((), x.dtype), x)
+    return cumprod(x, dim, dtype=dtype, out=out, reverse=reverse, exclusive=exclusive)
 
 
 def cast(x, res):

@@ -68,6 +68,31 @@ def torch_cumprod(x, dim, dtype=None):
     return torch.cumprod(t, dim, **kwargs).numpy()
 
 
+def torch_family(x, dim, dtype=None, reverse=False, exclusive=False, skipnan=False):
+    """The scan family as SPEC 8 defines it in torch: torch.where(isnan(x), 1,
+    x) first, flipped before and after (numpy's flip: torch has none for
+    uint16-64), torch.cat of ones and the inclusive scan without its last
+    element."""
+    x = np.array(x, dtype=x.dtype.newbyteorder("="), order="C")
+    if skipnan and x.dtype.kind in "fc":
+        t = torch.from_numpy(x)
+        x = torch.where(torch.isnan(t), 1, t).numpy()
+    if x.ndim == 0:
+        if exclusive:
+            dtype = np.dtype(dtype) if dtype is not None else (
+                np.dtype("int64") if x.dtype.kind in "biu" else x.dtype)
+            return np.ones((), dtype)
+        return torch_cumprod(x, dim, dtype)
+    if reverse:
+        x = np.flip(x, dim)
+    y = torch.from_numpy(np.ascontiguousarray(torch_cumprod(x, dim, dtype)))
+    if exclusive:
+        first = torch.ones_like(y.narrow(dim, 0, min(1, y.shape[dim])))
+        y = torch.cat([first, y.narrow(dim, 0, max(0, y.shape[dim] - 1))], dim)
+    y = y.numpy()
+    return np.flip(y, dim) if reverse else y
+
+
 def run_python(code, env=None, timeout=600, prefix=(), check=True):
     """Run code in a fresh interpreter; its stdout, or the failure with stderr.
     check=False: the CompletedProcess, whatever its exit."""

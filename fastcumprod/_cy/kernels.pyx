@@ -25,6 +25,11 @@ cdef extern from "fcp.h":
     fcp_c64 fcp_c64_make(float, float) noexcept nogil
     fcp_c128 fcp_c128_make(double, double) noexcept nogil
     fcp_c128 fcp_cmul(fcp_c128, fcp_c128) noexcept nogil
+    fcp_c128 fcp_cmul_numpy(fcp_c128, fcp_c128) noexcept nogil
+    fcp_c128 fcp_cmulf_numpy(fcp_c128, fcp_c128) noexcept nogil
+    void fcp_fpe_clear() noexcept nogil
+    void fcp_fpe_collect(int*) noexcept nogil
+    enum: FCP_FE_OVERFLOW, FCP_FE_UNDERFLOW, FCP_FE_INVALID, FCP_FE_DIVBYZERO
     double fcp_mul(double, double) noexcept nogil
     double fcp_mul_rows(double, double) noexcept nogil
     float fcp_mulf(float, float) noexcept nogil
@@ -84,6 +89,9 @@ cdef enum:
 # accumulator a lane, in the accumulator type of SPEC 3 (uint64, float32,
 # float64, complex128), that the scan starts from and leaves the lane's
 # product in; NULL: start at 1 and keep nothing.
+# flags: the scan's variant (F_*); fpe: where the block ORs the
+# floating-point exceptions its arithmetic raised (numpy's error reporting),
+# or NULL.
 cdef struct Block:
     int src, dst, via, mode
     const char* x
@@ -91,6 +99,8 @@ cdef struct Block:
     char* carry
     Py_ssize_t n, xs_n, ys_n, m, xs_m, ys_m
     bint chains
+    int flags
+    int* fpe
 
 # What a call does: scan (write y, and the carry if any), or, for one integer
 # lane, only multiply its product into the carry (the first pass of a split
@@ -101,11 +111,29 @@ cdef enum:
 # The layout of the int64 parameters fcp_block reads (fastcumprod._numba
 # fills them): Block's fields in this order.
 cdef enum:
-    P_SRC, P_DST, P_VIA, P_MODE, P_X, P_Y, P_CARRY, P_N, P_XS_N, P_YS_N, P_M, P_XS_M, P_YS_M, P_CHAINS, P_COUNT
+    P_SRC, P_DST, P_VIA, P_MODE, P_X, P_Y, P_CARRY, P_N, P_XS_N, P_YS_N, P_M, P_XS_M, P_YS_M, P_CHAINS
+    P_FLAGS, P_FPE, P_COUNT
 
 PARAMS = {name: i for i, name in enumerate(
     ("src", "dst", "via", "mode", "x", "y", "carry", "n", "xs_n", "ys_n", "m", "xs_m", "ys_m",
-     "chains"))}
+     "chains", "flags", "fpe"))}
+
+# The variants of a scan, one bit each (SPEC 8-9), passed down as constants
+# so that each combination compiles to a loop of its own (scan_lanes): no
+# branch per element on what the call asked for.
+cdef enum:
+    # Store each element from the accumulator before multiplying it in.
+    F_EXCLUSIVE = 1
+    # NaN sources (complex: either part) count as 1, before the cast.
+    F_SKIPNAN = 2
+    # numpy's arithmetic: the accumulator rounded to the result type after
+    # every product (float16, float32, complex64), numpy's complex product.
+    F_NUMPY = 4
+
+FLAGS = {"exclusive": F_EXCLUSIVE, "skipnan": F_SKIPNAN, "numpy": F_NUMPY}
+# The floating-point exceptions a block reports, by numpy's names.
+FPE = {"divide": FCP_FE_DIVBYZERO, "over": FCP_FE_OVERFLOW, "under": FCP_FE_UNDERFLOW,
+       "invalid": FCP_FE_INVALID}
 
 # The integer type a floating source is truncated through on its way to an
 # integer result (fastcumprod._dtypes.FLOAT_TO_INT_VIA; VIA names them).
@@ -133,6 +161,25 @@ cdef inline double real_part(src_t v) noexcept nogil:
         return v.re
     else:
         return <double>v
+
+
+cdef inline bint src_nan(src_t v) noexcept nogil:
+    """Whether a source is NaN (complex: either part), as nancumprod skips it."""
+    if src_t is fcp_half:
+        return isnan(fcp_half_to_float(v))
+    elif src_t is float or src_t is double:
+        return isnan(v)
+    elif src_t is fcp_c64 or src_t is fcp_c128:
+        return isnan(v.re) or isnan(v.im)
+    else:
+        return False
+
+
+cdef inline uint64_t int_factor_of(src_t v, int via, int flags) noexcept nogil:
+    """int_factor, with F_SKIPNAN: 1 for a NaN source."""
+    if (flags & F_SKIPNAN) and src_nan(v):
+        return 1
+    return int_factor(v, via)
 
 
 cdef inline uint64_t int_factor(src_t v, int via) noexcept nogil:
@@ -272,54 +319,93 @@ cdef inline bint acc_nan(const char* acc, Py_ssize_t j, const dst_t* tag) noexce
 
 
 cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
-                          int mul) noexcept nogil:
+                          int mul, int flags) noexcept nogil:
     """Multiply accumulator j by v; store it rounded (or wrapped) to the result
-    type.  mul: how a real product keeps the NaN rule (MUL_*, a constant at
-    each call site; see fcp_mul)."""
+    type (F_EXCLUSIVE: store it before).  mul: how a real product keeps the
+    NaN rule (MUL_*); mul and flags are constants at each call site (see
+    fcp_mul, scan_lanes)."""
     cdef uint64_t* ai = <uint64_t*>acc
     cdef acc32_t* a32 = <acc32_t*>acc
     cdef float* af = <float*>acc
     cdef double* ad = <double*>acc
     cdef fcp_c128* ac = <fcp_c128*>acc
     cdef dst_t d
+    cdef float f
+    cdef double g
+    cdef fcp_c128 c
+    cdef bint skip = (flags & F_SKIPNAN) and src_nan(v)
+    cdef bint exclusive = flags & F_EXCLUSIVE
     if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t:
-        a32[j] = a32[j] * <acc32_t>int_factor(v, via)
-        y[0] = <dst_t>a32[j]
+        if exclusive:
+            y[0] = <dst_t>a32[j]
+        a32[j] = a32[j] * <acc32_t>int_factor_of(v, via, flags)
+        if not exclusive:
+            y[0] = <dst_t>a32[j]
     elif dst_t is uint64_t:
-        ai[j] = ai[j] * int_factor(v, via)
-        y[0] = <dst_t>ai[j]
+        if exclusive:
+            y[0] = <dst_t>ai[j]
+        ai[j] = ai[j] * int_factor_of(v, via, flags)
+        if not exclusive:
+            y[0] = <dst_t>ai[j]
     elif dst_t is fcp_half:
         convert(v, &d, via)
+        f = 1.0 if skip else fcp_half_to_float(d)
+        if exclusive:
+            y[0] = fcp_half_from_float(af[j])
         if mul == MUL_PLAIN:
-            af[j] = af[j] * fcp_half_to_float(d)
+            af[j] = af[j] * f
         elif mul == MUL_CHAIN:
-            af[j] = fcp_mulf(af[j], fcp_half_to_float(d))
+            af[j] = fcp_mulf(af[j], f)
         else:
-            af[j] = fcp_mulf_rows(af[j], fcp_half_to_float(d))
-        y[0] = fcp_half_from_float(af[j])
-    elif dst_t is fcp_c64:
+            af[j] = fcp_mulf_rows(af[j], f)
+        if flags & F_NUMPY:
+            # numpy multiplies halves as floats and rounds every product
+            # (exact in float: 11-bit significands).
+            af[j] = fcp_half_to_float(fcp_half_from_float(af[j]))
+        if not exclusive:
+            y[0] = fcp_half_from_float(af[j])
+    elif dst_t is fcp_c64 or dst_t is fcp_c128:
         convert(v, &d, via)
-        ac[j] = fcp_cmul(ac[j], fcp_c128_make(d.re, d.im))
-        y[0] = fcp_c64_make(<float>ac[j].re, <float>ac[j].im)
-    elif dst_t is fcp_c128:
-        convert(v, &d, via)
-        ac[j] = fcp_cmul(ac[j], d)
-        y[0] = ac[j]
+        c = fcp_c128_make(1, 0) if skip else fcp_c128_make(d.re, d.im)
+        if exclusive:
+            if dst_t is fcp_c64:
+                y[0] = fcp_c64_make(<float>ac[j].re, <float>ac[j].im)
+            else:
+                y[0] = ac[j]
+        if not (flags & F_NUMPY):
+            ac[j] = fcp_cmul(ac[j], c)
+        elif dst_t is fcp_c64:
+            ac[j] = fcp_cmulf_numpy(ac[j], c)
+        else:
+            ac[j] = fcp_cmul_numpy(ac[j], c)
+        if not exclusive:
+            if dst_t is fcp_c64:
+                y[0] = fcp_c64_make(<float>ac[j].re, <float>ac[j].im)
+            else:
+                y[0] = ac[j]
     else:
         convert(v, &d, via)
+        g = 1.0 if skip else <double>d
+        if exclusive:
+            y[0] = <dst_t>ad[j]
         if mul == MUL_PLAIN:
-            ad[j] = ad[j] * <double>d
+            ad[j] = ad[j] * g
         elif mul == MUL_CHAIN:
-            ad[j] = fcp_mul(ad[j], <double>d)
+            ad[j] = fcp_mul(ad[j], g)
         else:
-            ad[j] = fcp_mul_rows(ad[j], <double>d)
-        y[0] = <dst_t>ad[j]
+            ad[j] = fcp_mul_rows(ad[j], g)
+        if dst_t is float and (flags & F_NUMPY):
+            # numpy multiplies float32 in float32: the double product of two
+            # floats is exact, so rounding it is float32's product.
+            ad[j] = <double><float>ad[j]
+        if not exclusive:
+            y[0] = <dst_t>ad[j]
 
 
 cdef inline void scan_block(const src_t* x, dst_t* y,
                             Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
                             Py_ssize_t b, Py_ssize_t xs_m, Py_ssize_t ys_m,
-                            int via, char* acc, bint rows) noexcept nogil:
+                            int via, char* acc, bint rows, int flags) noexcept nogil:
     """Scan b lanes side by side along n, row by row, from the b accumulators
     at acc (left there).  Each call site passes what it knows as constants (a
     lone chain's accumulator is a local the compiler keeps in a register;
@@ -337,21 +423,21 @@ cdef inline void scan_block(const src_t* x, dst_t* y,
         while FCP_ROWS_FLAG and not nan and i < n:
             nan = 0
             for j in range(b):
-                acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_PLAIN)
+                acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_PLAIN, flags)
                 nan = nan | acc_nan(acc, j, y)
             x += xs_n
             y += ys_n
             i += 1
         while i < n:
             for j in range(b):
-                acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_ROWS)
+                acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_ROWS, flags)
             x += xs_n
             y += ys_n
             i += 1
     else:
         for i in range(n):
             for j in range(b):
-                acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_CHAIN)
+                acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_CHAIN, flags)
             x += xs_n
             y += ys_n
 
@@ -359,7 +445,7 @@ cdef inline void scan_block(const src_t* x, dst_t* y,
 cdef inline void scan_chains(const src_t* x, dst_t* y,
                              Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
                              Py_ssize_t xs_m, Py_ssize_t ys_m, int via,
-                             char* carry) noexcept nogil:
+                             char* carry, int flags) noexcept nogil:
     """CHAINS lanes that are each contiguous along n, as interleaved chains.
     A row is loaded whole before any of it is stored, and the chains are few:
     with a power-of-two lane stride every access of a row falls in one L1 set
@@ -373,15 +459,15 @@ cdef inline void scan_chains(const src_t* x, dst_t* y,
     # products that keep a NaN accumulator's bits (fcp_mul).  (A carry may
     # bring a NaN accumulator in.)
     if not (acc_nan(acc, 0, y) | acc_nan(acc, 1, y) | acc_nan(acc, 2, y) | acc_nan(acc, 3, y)):
-        i = chain_rows(x, y, 0, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_PLAIN)
-    chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_CHAIN)
+        i = chain_rows(x, y, 0, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_PLAIN, flags)
+    chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_CHAIN, flags)
     acc_keep(acc, CHAINS, carry, y)
 
 
 cdef inline Py_ssize_t chain_rows(const src_t* x, dst_t* y, Py_ssize_t i, Py_ssize_t n,
                                   Py_ssize_t xs_n, Py_ssize_t ys_n,
                                   Py_ssize_t xs_m, Py_ssize_t ys_m, int via,
-                                  char* acc, int mul) noexcept nogil:
+                                  char* acc, int mul, int flags) noexcept nogil:
     """Rows i.. of scan_chains; with MUL_PLAIN, up to the first row that
     leaves an accumulator NaN.  Returns the row it stopped before."""
     cdef src_t v[CHAINS]
@@ -392,7 +478,7 @@ cdef inline Py_ssize_t chain_rows(const src_t* x, dst_t* y, Py_ssize_t i, Py_ssi
         for j in range(CHAINS):
             v[j] = x[j * xs_m]
         for j in range(CHAINS):
-            acc_step(acc, j, v[j], &y[j * ys_m], via, mul)
+            acc_step(acc, j, v[j], &y[j * ys_m], via, mul, flags)
         x += xs_n
         y += ys_n
         i += 1
@@ -403,7 +489,7 @@ cdef inline Py_ssize_t chain_rows(const src_t* x, dst_t* y, Py_ssize_t i, Py_ssi
 
 
 cdef inline void scan_pairs(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t xs_n,
-                            Py_ssize_t ys_n, int via, uint64_t* carry) noexcept nogil:
+                            Py_ssize_t ys_n, int via, uint64_t* carry, int flags) noexcept nogil:
     """One integer lane, two elements a step: integer products are exact
     modulo 2**64 in any grouping, so the chain multiplies by x[i] * x[i+1] and
     is half as long (1-D int64, 2**24 elements: 17 ms as one chain, 10 ms in
@@ -413,21 +499,29 @@ cdef inline void scan_pairs(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t x
     cdef uint64_t a0, a1
     cdef Py_ssize_t i = 0
     while i + 1 < n:
-        a0 = int_factor(x[i * xs_n], via)
-        a1 = int_factor(x[(i + 1) * xs_n], via)
-        y[i * ys_n] = <dst_t>(a * a0)
-        a = a * (a0 * a1)
-        y[(i + 1) * ys_n] = <dst_t>a
+        a0 = int_factor_of(x[i * xs_n], via, flags)
+        a1 = int_factor_of(x[(i + 1) * xs_n], via, flags)
+        if flags & F_EXCLUSIVE:
+            y[i * ys_n] = <dst_t>a
+            y[(i + 1) * ys_n] = <dst_t>(a * a0)
+            a = a * (a0 * a1)
+        else:
+            y[i * ys_n] = <dst_t>(a * a0)
+            a = a * (a0 * a1)
+            y[(i + 1) * ys_n] = <dst_t>a
         i += 2
     if i < n:
-        a = a * int_factor(x[i * xs_n], via)
-        y[i * ys_n] = <dst_t>a
+        if flags & F_EXCLUSIVE:
+            y[i * ys_n] = <dst_t>a
+        a = a * int_factor_of(x[i * xs_n], via, flags)
+        if not (flags & F_EXCLUSIVE):
+            y[i * ys_n] = <dst_t>a
     if carry != NULL:
         carry[0] = a
 
 
 cdef inline void lane_product(const src_t* x, Py_ssize_t n, Py_ssize_t xs_n, int via,
-                              uint64_t* carry) noexcept nogil:
+                              uint64_t* carry, int flags) noexcept nogil:
     """carry *= the product of one integer lane, as PRODUCTS independent
     chains (exact modulo 2**64 in any grouping)."""
     cdef uint64_t p[PRODUCTS]
@@ -436,16 +530,16 @@ cdef inline void lane_product(const src_t* x, Py_ssize_t n, Py_ssize_t xs_n, int
         p[k] = 1
     while i + PRODUCTS <= n:
         for k in range(PRODUCTS):
-            p[k] = p[k] * int_factor(x[(i + k) * xs_n], via)
+            p[k] = p[k] * int_factor_of(x[(i + k) * xs_n], via, flags)
         i += PRODUCTS
     while i < n:
-        p[0] = p[0] * int_factor(x[i * xs_n], via)
+        p[0] = p[0] * int_factor_of(x[i * xs_n], via, flags)
         i += 1
     carry[0] = carry[0] * ((p[0] * p[1]) * (p[2] * p[3]))
 
 
-cdef void scan_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
-    """The m lanes of a block."""
+cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags) noexcept nogil:
+    """The m lanes of a block, in the variant `flags` (a constant at each call)."""
     cdef Py_ssize_t j0 = 0, m = b.m, xs_m = b.xs_m, ys_m = b.ys_m, size = acc_size(y)
     cdef Py_ssize_t csize = carry_size(y), lanes
     cdef char* carry = b.carry
@@ -460,21 +554,21 @@ cdef void scan_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
     if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
         if m == 1:
             if b.mode == MODE_PRODUCT:
-                lane_product(x, b.n, b.xs_n, b.via, <uint64_t*>carry)
+                lane_product(x, b.n, b.xs_n, b.via, <uint64_t*>carry, flags)
             elif b.xs_n == 1 and b.ys_n == 1:
-                scan_pairs(x, y, b.n, 1, 1, b.via, <uint64_t*>carry)
+                scan_pairs(x, y, b.n, 1, 1, b.via, <uint64_t*>carry, flags)
             else:
-                scan_pairs(x, y, b.n, b.xs_n, b.ys_n, b.via, <uint64_t*>carry)
+                scan_pairs(x, y, b.n, b.xs_n, b.ys_n, b.via, <uint64_t*>carry, flags)
             return
     if b.chains or m == 1:
         while j0 + CHAINS <= m:
             scan_chains(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, xs_m, ys_m, b.via,
-                        carry + j0 * csize if carry != NULL else NULL)
+                        carry + j0 * csize if carry != NULL else NULL, flags)
             j0 += CHAINS
         while j0 < m:
             acc_init(one, 1, carry + j0 * csize if carry != NULL else NULL, y)
             scan_block(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, 1, 0, 0, b.via,
-                       one, False)
+                       one, False, flags)
             acc_keep(one, 1, carry + j0 * csize if carry != NULL else NULL, y)
             j0 += 1
         return
@@ -490,14 +584,44 @@ cdef void scan_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
         lanes = min(block, m - j0)
         acc_init(acc, lanes, carry + j0 * csize if carry != NULL else NULL, y)
         if xs_m == 1 and ys_m == 1 and lanes == block:
-            scan_block(x + j0, y + j0, b.n, b.xs_n, b.ys_n, block, 1, 1, b.via, acc, True)
+            scan_block(x + j0, y + j0, b.n, b.xs_n, b.ys_n, block, 1, 1, b.via, acc, True, flags)
         else:
             scan_block(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n,
-                       lanes, xs_m, ys_m, b.via, acc, True)
+                       lanes, xs_m, ys_m, b.via, acc, True, flags)
         acc_keep(acc, lanes, carry + j0 * csize if carry != NULL else NULL, y)
         j0 += block
     if acc != small and acc != one:
         free(acc)
+
+
+cdef inline void lanes_exclusive(const src_t* x, dst_t* y, const Block* b,
+                                 int flags) noexcept nogil:
+    """lanes_with, exclusive or not: `flags` holds the other variant bits."""
+    if b.flags & F_EXCLUSIVE:
+        lanes_with(x, y, b, flags | F_EXCLUSIVE)
+    else:
+        lanes_with(x, y, b, flags)
+
+
+cdef inline void lanes_numpy(const src_t* x, dst_t* y, const Block* b,
+                             int flags) noexcept nogil:
+    """lanes_exclusive, with numpy's arithmetic where it differs from torch's
+    (float16, float32 and complex results; elsewhere both are the same)."""
+    if (dst_t is fcp_half or dst_t is float or dst_t is fcp_c64 or dst_t is fcp_c128) and (
+            b.flags & F_NUMPY):
+        lanes_exclusive(x, y, b, flags | F_NUMPY)
+    else:
+        lanes_exclusive(x, y, b, flags)
+
+
+cdef void scan_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
+    """The m lanes of a block, in the variant its flags ask for, each variant
+    compiled on its own (only floating sources have a NaN to skip)."""
+    if (src_t is fcp_half or src_t is float or src_t is double or src_t is fcp_c64
+            or src_t is fcp_c128) and (b.flags & F_SKIPNAN):
+        lanes_numpy(x, y, b, F_SKIPNAN)
+    else:
+        lanes_numpy(x, y, b, 0)
 
 
 cdef inline void by_src(dst_t* y, const Block* b) noexcept nogil:
@@ -531,10 +655,20 @@ cdef inline void by_src(dst_t* y, const Block* b) noexcept nogil:
 
 
 cdef void run_block(const Block* b) noexcept nogil:
-    """The block's specialisation, by the type codes of x and y."""
-    cdef int dst = b.dst
+    """The block's specialisation, by the type codes of x and y; with fpe,
+    the floating-point exceptions its arithmetic raised are ORed there
+    (this thread's flags are cleared first)."""
     if b.n == 0 or b.m == 0:
         return
+    if b.fpe != NULL:
+        fcp_fpe_clear()
+    by_dst(b)
+    if b.fpe != NULL:
+        fcp_fpe_collect(b.fpe)
+
+
+cdef inline void by_dst(const Block* b) noexcept nogil:
+    cdef int dst = b.dst
     if dst == SRC_U8 or dst == SRC_I8:
         by_src(<uint8_t*>b.y, b)
     elif dst == SRC_U16 or dst == SRC_I16:
@@ -566,6 +700,8 @@ cdef void fcp_block(const int64_t* p) noexcept nogil:
     b.n, b.xs_n, b.ys_n = p[P_N], p[P_XS_N], p[P_YS_N]
     b.m, b.xs_m, b.ys_m = p[P_M], p[P_XS_M], p[P_YS_M]
     b.chains = p[P_CHAINS]
+    b.flags = p[P_FLAGS]
+    b.fpe = <int*><size_t>p[P_FPE]
     run_block(&b)
 
 
@@ -616,13 +752,16 @@ def scan_contiguous(cnp.ndarray x, cnp.ndarray y, int dim):
 
 def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_n,
          Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
-         bint chains, cnp.ndarray carry=None, int via=VIA_I64):
+         bint chains, cnp.ndarray carry=None, int via=VIA_I64, int flags=0,
+         cnp.ndarray fpe=None):
     """y = cumprod(x) over the plan of fastcumprod._layout (strides in elements).
 
     outer holds (length, x stride, y stride) triples.  carry: the lanes'
     accumulators (outer lanes first, m a row, C order, the accumulator dtype
     of y's dtype), which the scan starts from and leaves the lanes' products
     in; None: from 1.  via: how a floating x becomes an integer y (VIA).
+    flags: the variant (FLAGS).  fpe: an intc array whose first element the
+    floating-point exceptions raised (FPE) are ORed into; None: not collected.
     """
     cdef Py_ssize_t oshape[MAX_OUTER]
     cdef Py_ssize_t xs_o[MAX_OUTER]
@@ -641,6 +780,10 @@ def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_
     b.y = <char*>cnp.PyArray_DATA(y)
     b.carry = NULL if carry is None else <char*>cnp.PyArray_DATA(carry)
     b.n, b.xs_n, b.ys_n, b.m, b.xs_m, b.ys_m, b.chains = n, xs_n, ys_n, m, xs_m, ys_m, chains
+    b.flags = flags
+    if fpe is not None and (fpe.descr.type_num != cnp.NPY_INT or cnp.PyArray_SIZE(fpe) < 1):
+        raise TypeError("fpe must be an intc array")
+    b.fpe = NULL if fpe is None else <int*>cnp.PyArray_DATA(fpe)
     lane_bytes = m * (0 if carry is None else cnp.PyArray_ITEMSIZE(carry))
     if m == 0 or n == 0:
         return
