@@ -9,9 +9,12 @@ INPUT_DTYPES = tuple(np.dtype(t) for t in (
 RESULT_DTYPES = INPUT_DTYPES[1:]
 
 # Accumulator of each result kind (SPEC 3); the kernels implement this table.
+# (bool results are numpy's only: 0/1 bytes multiplied as uint8.)  numpy's
+# arithmetic (SPEC 9) keeps the same carries with values rounded to the
+# result type after every product: the kernels' F_NUMPY variant.
 ACCUMULATOR = {
     **{np.dtype(t): np.dtype("uint64") for t in
-       ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")},
+       ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")},
     np.dtype("float16"): np.dtype("float32"),
     np.dtype("float32"): np.dtype("float64"),
     np.dtype("float64"): np.dtype("float64"),
@@ -20,6 +23,30 @@ ACCUMULATOR = {
 }
 
 _NAMES = ", ".join(str(d) for d in INPUT_DTYPES)
+
+# Loop dtypes of numpy's multiply that the kernels run (SPEC 9); bool is
+# logical and, which 0/1 products are.
+NUMPY_LOOP_DTYPES = frozenset(INPUT_DTYPES)
+
+
+def numpy_fuses_cast(src, loop):
+    """Whether the kernels may cast src to numpy's loop dtype themselves: the
+    casts that cannot round differently from numpy's or raise a
+    floating-point exception (numpy reports those "in cast"): integers to
+    integers (modulo 2**bits), integers to float32/64 and complex, floating
+    types to ones that hold them exactly, complex to its own real part.  The
+    rest (narrowing, to float16, to integers or bool) numpy casts, in blocks."""
+    src, loop = _native(src), _native(loop)
+    if src == loop:
+        return True
+    if loop.kind == "b":
+        return False
+    if src.kind in "biu":
+        return loop.kind in "iu" or (loop.kind in "fc" and loop.itemsize >= 4)
+    if loop.kind in "iu":
+        return False
+    real = np.dtype(f"f{src.itemsize // 2}") if src.kind == "c" else src
+    return np.can_cast(src if loop.kind == "c" else real, loop, "safe")
 
 
 def one_carry(result, lanes):

@@ -1,7 +1,10 @@
 """Feeds a checked call to the kernels: no copies, except where SPEC 4-5 allow them."""
+import contextlib
+
 import numpy as np
 
 from . import _dispatch
+from ._cy.kernels import FLAGS
 from ._dtypes import one_carry
 from ._layout import plan
 from ._memory import overlaps, same_elements
@@ -19,29 +22,42 @@ def _kernel_ready(a):
             and (flags.c_contiguous or all(s % a.itemsize == 0 for s in a.strides)))
 
 
-def execute(x, out, dim, fresh=False, flags=0, fpe=None, loop=None, cast=None):
+def execute(x, out, dim, fresh=False, flags=0, fpe=None, loop=None, cast=None, casts=None):
     """out = cumprod(x, dim); x has ndim >= 1 and out its shape; a fresh out
     (allocated for this call) cannot overlap x.  flags, fpe: the variant and
     where floating-point exceptions are collected (fastcumprod._cy.kernels.scan).
     loop: the dtype the scan computes in, where it is not out's (numpy casts
     its result into out: the blocks are cast by numpy); cast: the dtype numpy
-    casts x to first, where the kernels must not cast it themselves."""
+    casts x to first, where the kernels must not cast it themselves (with
+    F_SKIPNAN, NaNs are replaced by 1 before numpy's cast).  casts: None, or
+    a pair of sets that collect the floating-point errors numpy's casts of
+    the input and of the output raise (by numpy's names), instead of numpy
+    reporting them block by block."""
     if not fresh and overlaps(x, out) and not same_elements(x, out):
         # out overlaps x in a way that would make the scan read what it
         # already wrote: the one whole buffer SPEC 4 allows.
         tmp = np.empty(out.shape, (loop or out.dtype).newbyteorder("="))
-        execute(x, tmp, dim, True, flags, fpe, None, cast)
-        np.copyto(out, tmp, casting="unsafe")
+        execute(x, tmp, dim, True, flags, fpe, None, cast, casts)
+        with _collecting(casts, 1):
+            np.copyto(out, tmp, casting="unsafe")
         return
     if loop is not None and loop == out.dtype:
         loop = None
     if loop is not None or cast is not None or not (_kernel_ready(x) and _kernel_ready(out)):
-        _execute_blocks(x, out, dim, flags, fpe, loop, cast)
+        _execute_blocks(x, out, dim, flags, fpe, loop, cast, casts)
         return
     _dispatch.scan(x, out, plan(x, out, dim), fresh=fresh, flags=flags, fpe=fpe)
 
 
-def _execute_blocks(x, out, dim, flags, fpe, loop, cast):
+def _collecting(casts, which):
+    """Where casts collects errors: numpy's casts in this block call back
+    with each error instead of reporting it."""
+    if casts is None:
+        return contextlib.nullcontext()
+    return np.errstate(all="call", call=lambda error, flag: casts[which].add(error))
+
+
+def _execute_blocks(x, out, dim, flags, fpe, loop, cast, casts):
     """Scan in row blocks through native buffers where x or out is
     byte-swapped or unaligned (a non-native dtype= too), or where numpy's
     casts are wanted (`loop`, `cast`: see execute), each block on from the
@@ -58,15 +74,24 @@ def _execute_blocks(x, out, dim, flags, fpe, loop, cast):
     x_buffer = None if cast is None and _kernel_ready(x) else np.empty(shape, x_type)
     y_buffer = None if loop is None and _kernel_ready(out) else np.empty(shape, y_type)
     carry = one_carry(y_type, x.size // n)
+    skipnan = cast is not None and flags & FLAGS["skipnan"] and x.dtype.kind in "fc"
     index = [slice(None)] * x.ndim
     for start in range(0, n, rows):
         index[dim] = slice(start, start + rows)
         xb, yb = x[tuple(index)], out[tuple(index)]
         index[dim] = slice(0, yb.shape[dim])
         if x_buffer is not None:
-            np.copyto(x_buffer[tuple(index)], xb, casting="unsafe")
+            if skipnan:
+                # NaN (complex: either part) -> 1 before the cast; to a
+                # real type, the real part (the caller warned once).
+                keep = xb.real if xb.dtype.kind == "c" and x_type.kind != "c" else xb
+                xb = np.where(np.isnan(xb), np.ones((), keep.dtype), keep)
+            with _collecting(casts, 0):
+                np.copyto(x_buffer[tuple(index)], xb, casting="unsafe")
             xb = x_buffer[tuple(index)]
         y = yb if y_buffer is None else y_buffer[tuple(index)]
         _dispatch.scan(xb, y, plan(xb, y, dim), carry=carry, flags=flags, fpe=fpe)
+        flags &= ~FLAGS["first"]  # the lanes started in the first block
         if y_buffer is not None:
-            np.copyto(yb, y, casting="unsafe")
+            with _collecting(casts, 1):
+                np.copyto(yb, y, casting="unsafe")

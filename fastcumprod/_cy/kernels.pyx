@@ -34,6 +34,7 @@ cdef extern from "fcp.h":
     double fcp_mul_rows(double, double) noexcept nogil
     float fcp_mulf(float, float) noexcept nogil
     float fcp_mulf_rows(float, float) noexcept nogil
+    float fcp_mulf_numpy(float, float) noexcept nogil
     uint64_t fcp_via_i32(double) noexcept nogil
     uint64_t fcp_via_i64(double) noexcept nogil
     uint64_t fcp_via_u64(double) noexcept nogil
@@ -129,8 +130,13 @@ cdef enum:
     # numpy's arithmetic: the accumulator rounded to the result type after
     # every product (float16, float32, complex64), numpy's complex product.
     F_NUMPY = 4
+    # The lanes start here, with their first element itself (cast), as
+    # numpy's accumulate copies it: 1 * v is not v for a complex v with an
+    # infinite or NaN part, nor for a signalling NaN.  A runtime bit, read
+    # once per block of lanes (acc_start), not a variant of the loops.
+    F_FIRST = 8
 
-FLAGS = {"exclusive": F_EXCLUSIVE, "skipnan": F_SKIPNAN, "numpy": F_NUMPY}
+FLAGS = {"exclusive": F_EXCLUSIVE, "skipnan": F_SKIPNAN, "numpy": F_NUMPY, "first": F_FIRST}
 # The floating-point exceptions a block reports, by numpy's names.
 FPE = {"divide": FCP_FE_DIVBYZERO, "over": FCP_FE_OVERFLOW, "under": FCP_FE_UNDERFLOW,
        "invalid": FCP_FE_INVALID}
@@ -294,6 +300,67 @@ cdef inline void acc_init(char* acc, Py_ssize_t b, const char* carry,
             ad[j] = 1.0
 
 
+cdef inline void acc_set(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
+                         int flags) noexcept nogil:
+    """Start accumulator j from v itself, cast, and store it (F_FIRST); with
+    F_SKIPNAN a NaN v starts it at 1."""
+    cdef dst_t d
+    if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t:
+        (<acc32_t*>acc)[j] = <acc32_t>int_factor_of(v, via, flags)
+        y[0] = <dst_t>(<acc32_t*>acc)[j]
+        return
+    elif dst_t is uint64_t:
+        (<uint64_t*>acc)[j] = int_factor_of(v, via, flags)
+        y[0] = <dst_t>(<uint64_t*>acc)[j]
+        return
+    if (flags & F_SKIPNAN) and src_nan(v):
+        acc_init(acc + j * acc_size(y), 1, NULL, y)
+        acc_round(acc, j, y)
+        return
+    convert(v, &d, via)
+    y[0] = d
+    if dst_t is fcp_half:
+        (<float*>acc)[j] = fcp_half_to_float(d)
+    elif dst_t is fcp_c64:
+        (<fcp_c128*>acc)[j] = fcp_c128_make(d.re, d.im)
+    elif dst_t is fcp_c128:
+        (<fcp_c128*>acc)[j] = d
+    else:
+        (<double*>acc)[j] = <double>d
+
+
+cdef inline void acc_round(const char* acc, Py_ssize_t j, dst_t* y) noexcept nogil:
+    """Store accumulator j, rounded to the result type."""
+    if dst_t is fcp_half:
+        y[0] = fcp_half_from_float((<const float*>acc)[j])
+    elif dst_t is fcp_c64:
+        y[0] = fcp_c64_make(<float>(<const fcp_c128*>acc)[j].re,
+                            <float>(<const fcp_c128*>acc)[j].im)
+    elif dst_t is fcp_c128:
+        y[0] = (<const fcp_c128*>acc)[j]
+    elif dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t:
+        y[0] = <dst_t>(<const acc32_t*>acc)[j]
+    elif dst_t is uint64_t:
+        y[0] = <dst_t>(<const uint64_t*>acc)[j]
+    else:
+        y[0] = <dst_t>(<const double*>acc)[j]
+
+
+cdef inline Py_ssize_t acc_start(char* acc, Py_ssize_t b, const char* carry, const src_t* x,
+                                 Py_ssize_t xs_m, dst_t* y, Py_ssize_t ys_m, Py_ssize_t n,
+                                 int via, int flags) noexcept nogil:
+    """Start b accumulators: from the carry or 1 (acc_init), or, where the
+    block's flags have F_FIRST, from the lanes' first elements, which are
+    stored.  Returns the rows it consumed: 0, or 1 with F_FIRST."""
+    cdef Py_ssize_t j
+    if not (flags & F_FIRST) or n == 0:
+        acc_init(acc, b, carry, y)
+        return 0
+    for j in range(b):
+        acc_set(acc, j, x[j * xs_m], &y[j * ys_m], via, flags)
+    return 1
+
+
 cdef inline void acc_keep(const char* acc, Py_ssize_t b, char* carry,
                           const dst_t* tag) noexcept nogil:
     """Leave b working accumulators in the carry, if there is one."""
@@ -352,7 +419,9 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
         f = 1.0 if skip else fcp_half_to_float(d)
         if exclusive:
             y[0] = fcp_half_from_float(af[j])
-        if mul == MUL_PLAIN:
+        if flags & F_NUMPY:
+            af[j] = fcp_mulf_numpy(af[j], f)
+        elif mul == MUL_PLAIN:
             af[j] = af[j] * f
         elif mul == MUL_CHAIN:
             af[j] = fcp_mulf(af[j], f)
@@ -445,21 +514,20 @@ cdef inline void scan_block(const src_t* x, dst_t* y,
 cdef inline void scan_chains(const src_t* x, dst_t* y,
                              Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
                              Py_ssize_t xs_m, Py_ssize_t ys_m, int via,
-                             char* carry, int flags) noexcept nogil:
+                             char* carry, int flags, int first) noexcept nogil:
     """CHAINS lanes that are each contiguous along n, as interleaved chains.
     A row is loaded whole before any of it is stored, and the chains are few:
     with a power-of-two lane stride every access of a row falls in one L1 set
     and aliases modulo 4 KiB (2048x8192 float64 along axis 1: 8 chains took
     45 ms, 4 chains 11 ms, one chain at a time 14 ms; README, `bench`)."""
     cdef char acc[CHAINS * 16]
-    cdef Py_ssize_t i = 0
-    acc_init(acc, CHAINS, carry, y)
+    cdef Py_ssize_t i = acc_start(acc, CHAINS, carry, x, xs_m, y, ys_m, n, via, first)
     # Plain products while no accumulator is NaN (the 4 chains vectorise:
     # with a branch in each, 2-D float32 along 0 took 15 ms, so 7), then
     # products that keep a NaN accumulator's bits (fcp_mul).  (A carry may
     # bring a NaN accumulator in.)
     if not (acc_nan(acc, 0, y) | acc_nan(acc, 1, y) | acc_nan(acc, 2, y) | acc_nan(acc, 3, y)):
-        i = chain_rows(x, y, 0, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_PLAIN, flags)
+        i = chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_PLAIN, flags)
     chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_CHAIN, flags)
     acc_keep(acc, CHAINS, carry, y)
 
@@ -541,8 +609,10 @@ cdef inline void lane_product(const src_t* x, Py_ssize_t n, Py_ssize_t xs_n, int
 cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags) noexcept nogil:
     """The m lanes of a block, in the variant `flags` (a constant at each call)."""
     cdef Py_ssize_t j0 = 0, m = b.m, xs_m = b.xs_m, ys_m = b.ys_m, size = acc_size(y)
-    cdef Py_ssize_t csize = carry_size(y), lanes
+    cdef Py_ssize_t csize = carry_size(y), lanes, r
     cdef char* carry = b.carry
+    # How acc_start starts the lanes (F_FIRST is the block's, read at run time).
+    cdef int start = (b.flags & F_FIRST) | (flags & F_SKIPNAN)
     cdef char one[16]
     cdef char small[ACC_STACK_BYTES]
     cdef char* acc
@@ -563,12 +633,13 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
     if b.chains or m == 1:
         while j0 + CHAINS <= m:
             scan_chains(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, xs_m, ys_m, b.via,
-                        carry + j0 * csize if carry != NULL else NULL, flags)
+                        carry + j0 * csize if carry != NULL else NULL, flags, start)
             j0 += CHAINS
         while j0 < m:
-            acc_init(one, 1, carry + j0 * csize if carry != NULL else NULL, y)
-            scan_block(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, 1, 0, 0, b.via,
-                       one, False, flags)
+            r = acc_start(one, 1, carry + j0 * csize if carry != NULL else NULL,
+                          x + j0 * xs_m, 0, y + j0 * ys_m, 0, b.n, b.via, start)
+            scan_block(x + j0 * xs_m + r * b.xs_n, y + j0 * ys_m + r * b.ys_n, b.n - r,
+                       b.xs_n, b.ys_n, 1, 0, 0, b.via, one, False, flags)
             acc_keep(one, 1, carry + j0 * csize if carry != NULL else NULL, y)
             j0 += 1
         return
@@ -582,12 +653,14 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
             acc = one
     while j0 < m:
         lanes = min(block, m - j0)
-        acc_init(acc, lanes, carry + j0 * csize if carry != NULL else NULL, y)
+        r = acc_start(acc, lanes, carry + j0 * csize if carry != NULL else NULL,
+                      x + j0 * xs_m, xs_m, y + j0 * ys_m, ys_m, b.n, b.via, start)
         if xs_m == 1 and ys_m == 1 and lanes == block:
-            scan_block(x + j0, y + j0, b.n, b.xs_n, b.ys_n, block, 1, 1, b.via, acc, True, flags)
+            scan_block(x + j0 + r * b.xs_n, y + j0 + r * b.ys_n, b.n - r, b.xs_n, b.ys_n,
+                       block, 1, 1, b.via, acc, True, flags)
         else:
-            scan_block(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n,
-                       lanes, xs_m, ys_m, b.via, acc, True, flags)
+            scan_block(x + j0 * xs_m + r * b.xs_n, y + j0 * ys_m + r * b.ys_n, b.n - r,
+                       b.xs_n, b.ys_n, lanes, xs_m, ys_m, b.via, acc, True, flags)
         acc_keep(acc, lanes, carry + j0 * csize if carry != NULL else NULL, y)
         j0 += block
     if acc != small and acc != one:
