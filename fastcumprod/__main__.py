@@ -36,6 +36,10 @@ def main(argv=None):
     bench.add_argument("--full", action="store_true", help="every case, not the quick few")
     bench.add_argument("--rounds", type=int, default=5, help="interleaved rounds (best is kept)")
     bench.add_argument("--case", help="only cases whose name contains this")
+    bench.add_argument("--section", choices=["torch", "numpy", "family"], action="append",
+                       help="only these sections (default: all three): torch's contract "
+                            "against numpy and torch, fastcumprod.numpy against numpy, the "
+                            "scan family against plain cumprod")
     sub.add_parser("info", help="versions, backends, threads")
     sub.add_parser("scaling", help="numba kernels at 1, 2, 4, 8, 16 threads")
     sub.add_parser("crossover", help="cython against numba by size (auto's thresholds)")
@@ -62,8 +66,13 @@ def main(argv=None):
               f"{_numba.cache_dir()}")
     else:
         from . import _bench
-        _bench.run(full=args.full, rounds=args.rounds, select=args.case,
-                   print=lambda *a: print(*a, flush=True))
+        sections = args.section or ["torch", "numpy", "family"]
+        for name, run in (("torch", _bench.run), ("numpy", _bench.run_numpy),
+                          ("family", _bench.run_variants)):
+            if name in sections:
+                run(full=args.full, rounds=args.rounds, select=args.case,
+                    print=lambda *a: print(*a, flush=True))
+                print(flush=True)
 
 
 if __name__ == "__main__":

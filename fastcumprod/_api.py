@@ -128,10 +128,18 @@ def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan):
             x = x.real
     flags = _flags(reverse, exclusive, skipnan)
     if x.ndim == 0:
-        if flags or res.kind in "iu" or (res == np.float16 and x.dtype != np.float16):
+        # A lane of one: reverse changes nothing, exclusive leaves the empty
+        # product, nancumprod the value with a NaN made 1 first; torch's
+        # flip / cat / where formulations give the same.
+        if exclusive:
+            out[()] = 1
+            return out
+        if skipnan and x.dtype.kind in "fc" and np.isnan(x):
+            x = np.ones((), x.dtype)
+        if res.kind in "iu" or (res == np.float16 and x.dtype != np.float16):
             # torch's casts are not astype's there (SPEC 2): the kernels'
             # (1 * v is v for integers, and for values already cast to half).
-            execute(x.reshape(1), out.reshape(1), 0, fresh, flags)
+            execute(x.reshape(1), out.reshape(1), 0, fresh)
         else:
             # torch copies a 0-d input (cast) without multiplying it by 1.
             with np.errstate(all="ignore"):

@@ -103,6 +103,80 @@ def run(full=False, rounds=5, select=None, print=print):
     return rows
 
 
+def run_numpy(full=False, rounds=5, select=None, print=print):
+    """fastcumprod.numpy.cumprod against numpy.cumprod (the same results, bit
+    for bit: checked) on every case (the quick ones unless full)."""
+    import warnings
+    from . import numpy as fnp
+    cases = [c for c in CASES if (full or c.quick) and (select is None or select in c.name)]
+    print("fastcumprod.numpy against numpy (numpy's semantics); times in ms, best of %d "
+          "interleaved rounds" % rounds)
+    print(f"{'case':28s}{'fcp.numpy':>12s}{'fcp out=':>12s}{'numpy':>12s}{'copyto':>12s}"
+          f"{'vs numpy':>10s}{'out/copy':>10s}")
+    speedups = []
+    for case in cases:
+        x = case.make()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+            expected = np.cumprod(x, axis=case.dim, dtype=case.result)
+            out = case.make_out(expected.dtype)
+            copy_src = np.ones(out.shape, out.dtype)
+            copy_dst = np.empty_like(copy_src)
+            contenders = {
+                "fcp.numpy": lambda: fnp.cumprod(x, case.dim, dtype=case.result),
+                "fcp out=": lambda: fnp.cumprod(x, case.dim, dtype=case.result, out=out),
+                "numpy": lambda: np.cumprod(x, axis=case.dim, dtype=case.result),
+                "copyto": lambda: np.copyto(copy_dst, copy_src)}
+            for fn in contenders.values():
+                fn()
+            _dispatch.wait_prepared()
+            y = fnp.cumprod(x, case.dim, dtype=case.result)
+            if y.dtype != expected.dtype or not np.array_equal(
+                    np.ascontiguousarray(y).view(np.uint8),
+                    np.ascontiguousarray(expected).view(np.uint8)):
+                raise AssertionError(f"{case.name}: fastcumprod.numpy differs from numpy")
+            best = _best_times(contenders, rounds)
+        speedups.append(best["numpy"] / best["fcp.numpy"])
+        print(f"{case.name:28s}" + "".join(f"{best[k] * 1e3:12.2f}" for k in contenders)
+              + f"{speedups[-1]:10.1f}{best['fcp out='] / best['copyto']:10.2f}")
+    if speedups:
+        print(f"geometric-mean speedup over numpy: {np.exp(np.mean(np.log(speedups))):.1f}x "
+              f"over {len(speedups)} cases")
+    return speedups
+
+
+def run_variants(full=False, rounds=5, select=None, print=print):
+    """reverse, exclusive and nancumprod against plain cumprod on every case,
+    each into out= (the quick ones unless full): what each variant costs."""
+    from ._api import nancumprod
+    cases = [c for c in CASES if (full or c.quick) and (select is None or select in c.name)]
+    names = ["cumprod", "reverse", "exclusive", "nancumprod"]
+    print("the scan family into out=; times in ms, best of %d interleaved rounds; "
+          "'x' = time / plain cumprod's" % rounds)
+    print(f"{'case':28s}" + "".join(f"{n:>12s}" for n in names)
+          + "".join(f"{n[:9] + ' x':>12s}" for n in names[1:]))
+    worst = 0.0
+    for case in cases:
+        x = case.make()
+        out = case.make_out(cumprod(x.flat[:1], 0, dtype=case.result).dtype)
+        contenders = {
+            "cumprod": lambda: cumprod(x, case.dim, dtype=case.result, out=out),
+            "reverse": lambda: cumprod(x, case.dim, dtype=case.result, out=out, reverse=True),
+            "exclusive": lambda: cumprod(x, case.dim, dtype=case.result, out=out,
+                                         exclusive=True),
+            "nancumprod": lambda: nancumprod(x, case.dim, dtype=case.result, out=out)}
+        for fn in contenders.values():
+            fn()
+        _dispatch.wait_prepared()
+        best = _best_times(contenders, rounds)
+        ratios = [best[n] / best["cumprod"] for n in names[1:]]
+        worst = max(worst, *ratios)
+        print(f"{case.name:28s}" + "".join(f"{best[n] * 1e3:12.2f}" for n in names)
+              + "".join(f"{r:12.2f}" for r in ratios))
+    print(f"slowest variant: {worst:.2f}x plain cumprod")
+    return worst
+
+
 def crossover(rounds=5, print=print):
     """Cython against numba (at the current thread count) by size, for rows,
     chains and a lone integer lane, with a new result and with out=: where

@@ -1,11 +1,14 @@
 """Backend choice, thread count and their environment variables; hands a
 planned call to a backend (fastcumprod._cython, fastcumprod._numba)."""
+from __future__ import annotations
+
 import contextlib
 import operator
 import os
 import sys
 import threading
 import warnings
+from collections.abc import Iterator
 
 from . import _cython
 from ._dtypes import FLOAT_TO_INT_VIA
@@ -144,7 +147,7 @@ def _check_backend(name):
     return name
 
 
-def set_backend(name):
+def set_backend(name: str) -> None:
     """Choose the kernels for every thread without a config() of its own:
     "cython" (serial, compiled ahead of time), "numba" (parallel, compiled on
     first use and cached on disk) or "auto" (the faster one for each call;
@@ -155,13 +158,13 @@ def set_backend(name):
     _backend = _check_backend(name)
 
 
-def get_backend():
+def get_backend() -> str:
     """The backend of calls from this thread: its config(), else set_backend's
     or FASTCUMPROD_BACKEND."""
     return _local.backend or _backend
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Threads for the parallel kernels, for every thread without a config()
     of its own (also FASTCUMPROD_NUM_THREADS; default: every CPU this process
     may run on).  Numba's own limit, NUMBA_NUM_THREADS, caps it: a larger n
@@ -170,13 +173,13 @@ def set_num_threads(n):
     _threads = _check_threads(n, f"set_num_threads({n!r})")
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """The threads the parallel kernels use for calls from this thread."""
     return _local.threads or _threads
 
 
 @contextlib.contextmanager
-def config(backend=None, threads=None):
+def config(backend: str | None = None, threads: int | None = None) -> Iterator[None]:
     """Settings for calls from the calling thread only, inside the with block
     (other threads keep theirs: dask workers, tests)::
 

@@ -127,3 +127,15 @@ def test_worked_examples():
                      np.array([1.0, 2.0, 2.0, 6.0]))
     assert_identical(fastcumprod.cumprod(np.array(5.0), 0, exclusive=True), np.array(1.0))
     assert_identical(fastcumprod.cumprod(np.array(7), 0, exclusive=True), np.array(1))
+
+
+def test_zero_d_variants_copy_rather_than_multiply_by_one():
+    # Found by hypothesis: nancumprod of a 0-d float64 3.4028236e38 into
+    # complex64 multiplied (1+0j) by (inf+0j) and gave inf+nanj; torch's
+    # where-then-cumprod copies the one element, as cumprod does.
+    x = np.array(3.40282357e38)
+    assert_identical(fastcumprod.nancumprod(x, 0, dtype=np.complex64),
+                     fastcumprod.cumprod(x, 0, dtype=np.complex64))
+    assert_identical(fastcumprod.nancumprod(np.array(np.nan), 0), np.array(1.0))
+    assert_identical(fastcumprod.cumprod(x, 0, dtype=np.complex64, reverse=True),
+                     fastcumprod.cumprod(x, 0, dtype=np.complex64))
