@@ -7,6 +7,7 @@ import sys
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 # -ffp-contract=off: the compiler must not fuse a*b+c on its own; results are
 # bit-exact to torch only with the roundings that SPEC 3 lists (the fmas we
@@ -42,4 +43,16 @@ if platform.machine().lower() in ("x86_64", "amd64") and sys.platform != "win32"
     shutil.copyfile("fastcumprod/_cy/kernels.pyx", copy)
     extensions.append(extension("kernels_v3", copy, ["-march=x86-64-v3", "-mtune=generic"]))
 
-setup(ext_modules=cythonize(extensions, language_level=3))
+
+
+class BuildExt(build_ext):
+    """Compile the extensions side by side by default (pip passes no -j):
+    the two builds of the kernels take minutes each."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if self.parallel is None:
+            self.parallel = os.cpu_count() or 1
+
+
+setup(ext_modules=cythonize(extensions, language_level=3), cmdclass={"build_ext": BuildExt})

@@ -146,8 +146,10 @@ def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan):
                 out[()] = x.astype(res)[()]
     elif x.size:
         if reverse:
-            # The same plan over negative strides: views, nothing flipped.
-            execute(np.flip(x, d), np.flip(out, d), d, fresh, flags)
+            # The same plan over negative strides: views, nothing copied.
+            # Every axis is flipped, not only dim: lanes are independent, and
+            # the scan then walks memory as one descending stream.
+            execute(np.flip(x), np.flip(out), d, fresh, flags)
         else:
             execute(x, out, d, fresh, flags)
     return out

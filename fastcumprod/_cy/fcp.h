@@ -25,6 +25,15 @@ typedef struct { double re, im; } fcp_c128;
 
 static inline fcp_c64 fcp_c64_make(float re, float im) { fcp_c64 z = {re, im}; return z; }
 static inline fcp_c128 fcp_c128_make(double re, double im) { fcp_c128 z = {re, im}; return z; }
+/* c ? a : b without a branch (nancumprod's 1 for a NaN; Cython writes its
+ * conditional expressions as if statements). */
+static inline double fcp_select(int c, double a, double b) { return c ? a : b; }
+static inline float fcp_selectf(int c, float a, float b) { return c ? a : b; }
+/* The same, part by part. */
+static inline fcp_c128 fcp_c128_select(int c, fcp_c128 a, fcp_c128 b)
+{
+    return fcp_c128_make(c ? a.re : b.re, c ? a.im : b.im);
+}
 
 /* x86's "default NaN", what an invalid operation (0 * inf, inf - inf) gives. */
 static inline double fcp_default_nan(void)
