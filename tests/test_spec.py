@@ -200,8 +200,28 @@ def test_complex_to_real_warns_as_numpy_and_torch():
 
 
 def test_doctests():
+    # The docstrings' examples: SPEC's worked values among them.
     import doctest
     from fastcumprod import _api
+    from fastcumprod import numpy as fnp
     result = doctest.testmod(_api, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 12
+    assert result.attempted >= 16
     assert result.failed == 0
+    result = doctest.testmod(fnp, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 5
+    assert result.failed == 0
+
+
+def test_readme_examples():
+    # Every `>>>` example of the README, run as a doctest in one namespace.
+    import doctest
+    import pathlib
+    import re
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    text = "\n\n".join(re.findall(r"```python\n(.*?)```", readme, re.S))
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(text, {}, "README.md", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.tries >= 20
+    assert runner.failures == 0

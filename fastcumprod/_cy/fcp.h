@@ -29,6 +29,9 @@ static inline fcp_c128 fcp_c128_make(double re, double im) { fcp_c128 z = {re, i
  * conditional expressions as if statements). */
 static inline double fcp_select(int c, double a, double b) { return c ? a : b; }
 static inline float fcp_selectf(int c, float a, float b) { return c ? a : b; }
+/* nancumprod's factor of a real source, tested after its cast. */
+static inline double fcp_one_if_nan(double g) { return g != g ? 1.0 : g; }
+static inline float fcp_one_if_nanf(float f) { return f != f ? 1.0f : f; }
 /* The same, part by part. */
 static inline fcp_c128 fcp_c128_select(int c, fcp_c128 a, fcp_c128 b)
 {
