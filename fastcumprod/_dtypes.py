@@ -1,6 +1,8 @@
 """Which dtypes fastcumprod accepts and what each call computes in (SPEC 2-3), as data."""
 import numpy as np
 
+from ._cy.kernels import FLAGS
+
 # Element types the kernels read.
 INPUT_DTYPES = tuple(np.dtype(t) for t in (
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -23,6 +25,12 @@ ACCUMULATOR = {
 }
 
 _NAMES = ", ".join(str(d) for d in INPUT_DTYPES)
+
+# The two arithmetics, as the kernels' variant flags: torch's (SPEC 3: wider
+# accumulators, torch's complex product, every lane multiplied from 1) and
+# numpy's (SPEC 9: the result dtype rounded after every product, numpy's
+# complex product and NaN order, a lane started from its first element).
+ARITHMETIC = {"torch": 0, "numpy": FLAGS["numpy"] | FLAGS["first"]}
 
 # Loop dtypes of numpy's multiply that the kernels run (SPEC 9); bool is
 # logical and, which 0/1 products are.

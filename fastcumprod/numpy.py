@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._cy.kernels import FLAGS, FPE
-from ._dtypes import NUMPY_LOOP_DTYPES, numpy_fuses_cast
+from ._dtypes import ARITHMETIC, NUMPY_LOOP_DTYPES, numpy_fuses_cast
 from ._execute import execute
 from ._memory import TooHard, self_overlapping
 
@@ -144,7 +144,7 @@ def _accumulate(function, a, axis, dtype, out, skipnan, include_initial=False, f
             cast = None if x.dtype.kind == "b" else loop
         fpe = np.zeros(1, np.intc) if loop.kind in "fc" else None
         # numpy's arithmetic, each lane started from its first element.
-        flags = FLAGS["numpy"] | FLAGS["first"] | (FLAGS["skipnan"] if skipnan else 0)
+        flags = ARITHMETIC["numpy"] | (FLAGS["skipnan"] if skipnan else 0)
         casts = (set(), set())
         execute(x, target, axis, out is None, flags, fpe, loop, cast, casts)
         _report(casts, fpe, out is not None and out.dtype.newbyteorder("=") != loop)
