@@ -1,4 +1,5 @@
 """The Cython extensions; every other setting is in pyproject.toml."""
+import filecmp
 import os
 import platform
 import shutil
@@ -40,7 +41,11 @@ extensions = [extension(name, f"fastcumprod/_cy/{name}.pyx") for name in ("kerne
 if platform.machine().lower() in ("x86_64", "amd64") and sys.platform != "win32":
     copy = os.path.join("build", "fastcumprod_variants", "kernels_v3.pyx")
     os.makedirs(os.path.dirname(copy), exist_ok=True)
-    shutil.copyfile("fastcumprod/_cy/kernels.pyx", copy)
+    # Copied only when it changed: a fresh copy would make every build
+    # compile the kernels again (minutes).
+    if not os.path.exists(copy) or not filecmp.cmp("fastcumprod/_cy/kernels.pyx", copy,
+                                                   shallow=False):
+        shutil.copyfile("fastcumprod/_cy/kernels.pyx", copy)
     extensions.append(extension("kernels_v3", copy, ["-march=x86-64-v3", "-mtune=generic"]))
 
 

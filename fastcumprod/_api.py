@@ -88,6 +88,16 @@ def _masked_cumprod(x, dim, dtype, out, **variant):
 
 
 
+def _lanes_contiguous(x, out, d):
+    """Whether dim is the fastest-varying axis of x and out (the kernels scan
+    chains; fastcumprod._layout decides the same way)."""
+    def step(a, axis):
+        return abs(a.strides[axis]) // a.itemsize
+    along = step(x, d) + step(out, d)
+    return all(along <= step(x, a) + step(out, a)
+               for a in range(x.ndim) if a != d and x.shape[a] > 1)
+
+
 def _flags(reverse, exclusive, skipnan):
     return ((FLAGS["exclusive"] if exclusive else 0) | (FLAGS["skipnan"] if skipnan else 0))
 
@@ -147,9 +157,16 @@ def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan):
     elif x.size:
         if reverse:
             # The same plan over negative strides: views, nothing copied.
-            # Every axis is flipped, not only dim: lanes are independent, and
-            # the scan then walks memory as one descending stream.
-            execute(np.flip(x), np.flip(out), d, fresh, flags)
+            # Where lanes lie side by side (rows), every axis is flipped, not
+            # only dim: lanes are independent, and the scan then walks memory
+            # as one descending stream.  Where each lane is contiguous
+            # (chains), only dim: the lanes then still come in ascending
+            # order (2**20 lanes of 16 float64: 1.25-1.35x a forward scan's
+            # time with every axis flipped, README).
+            if _lanes_contiguous(x, out, d):
+                execute(np.flip(x, d), np.flip(out, d), d, fresh, flags)
+            else:
+                execute(np.flip(x), np.flip(out), d, fresh, flags)
         else:
             execute(x, out, d, fresh, flags)
     return out

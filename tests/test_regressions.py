@@ -314,3 +314,18 @@ def test_fast_path_agrees_with_the_general_path(src, monkeypatch):
     for a, d, out, f in fast:
         g = fastcumprod.cumprod(a, d, out=None if out is None else out.copy())
         assert_identical(f, g)
+
+
+# 13. Found by hypothesis: the small-call fast path cast floating values into
+# an integer out= through int64 (the kernels' default), not torch's int32
+# for int8/int16/int32/uint16 results: float32 2147483904 into int16 gave
+# 256 (its low bits) where torch gives 0 (int32's minimum's).
+
+@pytest.mark.parametrize("dst", ["int8", "int16", "int32", "uint16"])
+def test_fast_path_cast_floats_to_small_integers_through_int64(dst):
+    x = np.array([2147483904.0, 3.0e9, -3.0e9, np.nan], np.float32)
+    out = np.zeros(4, dst)
+    expected = _reference.cumprod(x, 0, dtype=dst)
+    assert_identical(fastcumprod.cumprod(x, 0, out=out), expected)
+    assert_identical(fastcumprod.cumprod(x.astype(np.float64), 0, out=np.zeros(4, dst)),
+                     _reference.cumprod(x.astype(np.float64), 0, dtype=dst))

@@ -60,10 +60,14 @@ def try_cumprod(object input, object dim, object out):
         if type(out) is not np.ndarray:
             return None
         y = <cnp.ndarray>out
-        # complex to real warns: the Python path says so
+        # complex to real warns: the Python path says so; floating values
+        # into integers are cast through torch's intermediate type, which
+        # the Python path hands the kernels (_dtypes.FLOAT_TO_INT_VIA)
         if (not plain(y) or not cnp.PyArray_ISWRITEABLE(y) or cnp.PyArray_NDIM(y) != nd
                 or not cnp.PyArray_SAMESHAPE(x, y) or y.descr.type_num not in RESULT_NUMS
-                or (kind == b'c' and y.descr.kind != b'c')):
+                or (kind == b'c' and y.descr.kind != b'c')
+                or ((kind == b'f' or kind == b'c') and (y.descr.kind == b'i'
+                                                        or y.descr.kind == b'u'))):
             return None
         # Both contiguous: their byte ranges overlap exactly when they share
         # memory; the same start and item size is an in-place call, which the
