@@ -72,6 +72,11 @@ def _is_masked(a):
     return ma is not None and isinstance(a, ma.MaskedArray)
 
 
+def _is_lazy(a):
+    """A dask collection (np.asarray would compute it: never silently)."""
+    return hasattr(type(a), "__dask_graph__")
+
+
 def _masked_cumprod(x, dim, dtype, out, **variant):
     """numpy's masked semantics (np.ma.cumprod): masked elements count as 1
     and stay masked; a MaskedArray comes back (or out, masked likewise when it
@@ -102,14 +107,21 @@ def _flags(reverse, exclusive, skipnan):
     return ((FLAGS["exclusive"] if exclusive else 0) | (FLAGS["skipnan"] if skipnan else 0))
 
 
-def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan):
-    """cumprod and nancumprod: the checks of SPEC 1-4, then the kernels."""
+def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan, carry=None):
+    """cumprod and nancumprod: the checks of SPEC 1-4, then the kernels.
+    carry: None, or the lanes' accumulators of a scan in blocks, which this
+    call starts from and leaves its products in (fastcumprod._blocks, which
+    checks it and the input)."""
     if axis is not _MISSING:
         if dim is not _MISSING:
             raise TypeError(f"{name}: got both dim and its alias axis")
         dim = axis
     if dim is _MISSING:
         raise TypeError(_NEEDS_DIM.format(name=name))
+    if type(input) is not np.ndarray and _is_lazy(input):
+        raise TypeError(f"{name}: got a {type(input).__module__}.{type(input).__name__}, "
+                        f"which would be computed whole in memory; for a lazy result, "
+                        f"use fastcumprod.dask.{name}")
     if type(input) is not np.ndarray and _is_masked(input):
         return _masked_cumprod(input, dim, dtype, out, reverse=reverse, exclusive=exclusive)
     x = input if type(input) is np.ndarray else np.asarray(input)
@@ -163,12 +175,14 @@ def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan):
             # (chains), only dim: the lanes then still come in ascending
             # order (2**20 lanes of 16 float64: 1.25-1.35x a forward scan's
             # time with every axis flipped, README).
+            # A carry's lanes are flipped with them.
             if _lanes_contiguous(x, out, d):
-                execute(np.flip(x, d), np.flip(out, d), d, fresh, flags)
+                execute(np.flip(x, d), np.flip(out, d), d, fresh, flags, carry=carry)
             else:
-                execute(np.flip(x), np.flip(out), d, fresh, flags)
+                execute(np.flip(x), np.flip(out), d, fresh, flags,
+                        carry=None if carry is None else np.flip(carry))
         else:
-            execute(x, out, d, fresh, flags)
+            execute(x, out, d, fresh, flags, carry=carry)
     return out
 
 

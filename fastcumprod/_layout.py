@@ -34,12 +34,22 @@ def plan(x, y, dim):
     return found
 
 
+def lane_axes(x, y, dim):
+    """The axes other than dim, outermost first, in the order plan() walks
+    the lanes (and a carry holds their accumulators): by stride, largest
+    first; lanes are independent, so any order is right, and this one walks
+    memory forwards.  (A stable sort: dropping axes of length 1 leaves the
+    others in the same order.)"""
+    xi, yi = x.itemsize, y.itemsize
+    return sorted((a for a in range(x.ndim) if a != dim),
+                  key=lambda a: abs(x.strides[a] // xi) + abs(y.strides[a] // yi),
+                  reverse=True)
+
+
 def _plan(x, y, dim):
     xi, yi = x.itemsize, y.itemsize
     axes = [(y.shape[a], x.strides[a] // xi, y.strides[a] // yi)
-            for a in range(x.ndim) if a != dim and x.shape[a] != 1]
-    # Outer to inner by stride; lanes are independent, so any order is right.
-    axes.sort(key=lambda a: abs(a[1]) + abs(a[2]), reverse=True)
+            for a in lane_axes(x, y, dim) if x.shape[a] != 1]
     merged = []
     for length, xs, ys in axes:
         if merged and merged[-1][1] == length * xs and merged[-1][2] == length * ys:

@@ -113,6 +113,11 @@ def _numpys(function, a, axis, dtype, out, include_initial):
 
 def _accumulate(function, a, axis, dtype, out, skipnan, include_initial=False, flatten=True):
     """numpy's `function` by the kernels, or by numpy where they do not apply."""
+    if hasattr(type(a), "__dask_graph__") and type(a).__module__.startswith("dask.array"):
+        # numpy would hand a dask array to dask's own cumprod, which is not
+        # exact (SPEC 11): the exact lazy scan instead.
+        from . import dask as fdask
+        return fdask._numpy_semantics(function.__name__, a, axis, dtype, out, include_initial)
     call = _plan(a, axis, dtype, out, include_initial, flatten)
     if call is None:
         return _numpys(function, a, axis, dtype, out, include_initial)
@@ -128,30 +133,44 @@ def _accumulate(function, a, axis, dtype, out, skipnan, include_initial=False, f
         index = [slice(None)] * x.ndim
         index[axis] = slice(1, None)
         target = result[tuple(index)]
+    _run(x, axis, loop, target, out is not None, skipnan)
+    if include_initial:
+        index[axis] = 0
+        result[tuple(index)] = 1
+    return result
+
+
+def _run(x, axis, loop, target, given, skipnan, carry=None, started=False, stacklevel=3):
+    """target = numpy's scan of x along axis in the loop dtype: the kernels,
+    numpy's casts where needed, numpy's error reporting.  given: target is
+    the caller's out (a cast of the result into it reports as numpy's).
+    carry: None, or the lanes' accumulators of a scan in blocks
+    (fastcumprod._blocks), which the scan leaves its products in and, where
+    started, starts from (else each lane from its first element)."""
     if x.dtype.kind == "c" and loop.kind not in "cb":  # to bool: nonzero, no warning
         warnings.warn("Casting complex values to real discards the imaginary part",
-                      np.exceptions.ComplexWarning, stacklevel=3)
+                      np.exceptions.ComplexWarning, stacklevel=stacklevel + 1)
         if not skipnan:
             # The real part is a view; what numpy casts then warns no more.
             # (nancumprod keeps x whole: a NaN imaginary part makes its
             # element 1; fastcumprod._execute takes the real part after.)
             x = x.real
-    if x.size:
-        cast = None if numpy_fuses_cast(x.dtype, loop) else loop
-        if loop.kind == "b":
-            # bool multiplies as logical and: 0/1 bytes, multiplied as uint8
-            # once numpy has cast to bool.
-            cast = None if x.dtype.kind == "b" else loop
-        fpe = np.zeros(1, np.intc) if loop.kind in "fc" else None
-        # numpy's arithmetic, each lane started from its first element.
-        flags = ARITHMETIC["numpy"] | (FLAGS["skipnan"] if skipnan else 0)
-        casts = (set(), set())
-        execute(x, target, axis, out is None, flags, fpe, loop, cast, casts)
-        _report(casts, fpe, out is not None and out.dtype.newbyteorder("=") != loop)
-    if include_initial:
-        index[axis] = 0
-        result[tuple(index)] = 1
-    return result
+    if not x.size:
+        return
+    cast = None if numpy_fuses_cast(x.dtype, loop) else loop
+    if loop.kind == "b":
+        # bool multiplies as logical and: 0/1 bytes, multiplied as uint8
+        # once numpy has cast to bool.
+        cast = None if x.dtype.kind == "b" else loop
+    fpe = np.zeros(1, np.intc) if loop.kind in "fc" else None
+    # numpy's arithmetic, each lane started from its first element (or
+    # from the carry, in a scan in blocks that has started).
+    flags = ARITHMETIC["numpy"] | (FLAGS["skipnan"] if skipnan else 0)
+    if started:
+        flags &= ~FLAGS["first"]
+    casts = (set(), set())
+    execute(x, target, axis, not given, flags, fpe, loop, cast, casts, carry)
+    _report(casts, fpe, given and target.dtype.newbyteorder("=") != loop)
 
 
 def _plan(a, axis, dtype, out, include_initial, flatten):
