@@ -30,6 +30,11 @@ backend: str = fastcumprod.get_backend()
 threads: int = fastcumprod.get_num_threads()
 with fastcumprod.config(backend="cython", threads=1):
     pass
+scanner = fastcumprod.Scanner(0, function="nancumprod", dtype=np.float64, reverse=True)
+g: np.ndarray = scanner(x[2:])
+g = scanner(x[:2], out=np.empty((2, 4)))
+h, carry = fastcumprod.scan_block(x, 1, None, semantics="numpy")
+h, carry = fastcumprod.scan_block(x, 1, carry, semantics="numpy")
 """
 
 
@@ -38,17 +43,41 @@ def test_package_is_typed():
     assert resources.files("fastcumprod").joinpath("py.typed").is_file()
 
 
-def test_mypy_strict_accepts_a_script_using_every_public_function(tmp_path):
+def check_strictly(code, tmp_path):
+    """mypy --strict accepts code, and it runs."""
     pytest.importorskip("mypy")
     script = tmp_path / "use_fastcumprod.py"
-    script.write_text(textwrap.dedent(SCRIPT))
+    script.write_text(textwrap.dedent(code))
     # follow-imports=silent: the script is checked strictly against the
     # package's annotations; the package's own internals are not the user's.
     proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
                            "--no-incremental", "--cache-dir", str(tmp_path / "cache"),
                            str(script)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    exec(compile(textwrap.dedent(SCRIPT), "script", "exec"), {})  # and it runs
+    exec(compile(textwrap.dedent(code), "script", "exec"), {})
+
+
+def test_mypy_strict_accepts_a_script_using_every_public_function(tmp_path):
+    check_strictly(SCRIPT, tmp_path)
+
+
+def test_mypy_strict_accepts_the_dask_functions(tmp_path):
+    pytest.importorskip("dask.array", reason="the dask extra is not installed")
+    check_strictly(DASK_SCRIPT, tmp_path)
+
+
+DASK_SCRIPT = """
+import dask.array as da
+import numpy as np
+import fastcumprod.dask as fdask
+
+x = da.ones((4, 6), chunks=2)
+a: da.Array = fdask.cumprod(x, 1, dtype=np.float32, reverse=True, exclusive=True)
+b: da.Array = fdask.nancumprod(x, 0)
+c: da.Array = fdask.numpy_cumprod(x)
+d: da.Array = fdask.numpy_nancumprod(x, axis=1, dtype="float64")
+e: da.Array = fdask.numpy_cumulative_prod(x, axis=0, include_initial=True)
+"""
 
 
 @pytest.mark.parametrize("function", [fastcumprod.cumprod, fastcumprod.nancumprod])
