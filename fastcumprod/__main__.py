@@ -40,6 +40,10 @@ def main(argv=None):
                        help="only these sections (default: all three): torch's contract "
                             "against numpy and torch, fastcumprod.numpy against numpy, the "
                             "scan family against plain cumprod")
+    bench.add_argument("--dask", action="store_true",
+                       help="instead: fastcumprod.dask against dask's own cumprod and the "
+                            "in-memory call, threaded and on a LocalCluster (needs the dask "
+                            "extra; 512 MiB arrays, a few minutes)")
     sub.add_parser("info", help="versions, backends, threads")
     sub.add_parser("scaling", help="numba kernels at 1, 2, 4, 8, 16 threads")
     sub.add_parser("crossover", help="cython against numba by size (auto's thresholds)")
@@ -64,6 +68,10 @@ def main(argv=None):
         _numba.warmup(print=lambda *a: print(*a, flush=True))
         print(f"numba kernels ready in {time.perf_counter() - start:.0f} s; cache: "
               f"{_numba.cache_dir()}")
+    elif args.dask:
+        from . import _bench_dask
+        _bench_dask.run_dask(rounds=min(args.rounds, 3) if args.rounds == 5 else args.rounds,
+                             select=args.case, print=lambda *a: print(*a, flush=True))
     else:
         from . import _bench
         sections = args.section or ["torch", "numpy", "family"]
