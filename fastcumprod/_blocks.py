@@ -93,7 +93,7 @@ def scan_block(block: npt.ArrayLike, dim: SupportsIndex, carry: np.ndarray[Any, 
     >>> cumprod(x, 0)
     array([1.e+30,    inf, 1.e+30, 1.e+00], dtype=float32)
     >>> carry  # float32 accumulates in float64 (as torch's): never rounded
-    array(1.)
+    array(1.00000004)
     """
     _options(function, semantics, reverse, exclusive)
     if _is_lazy(block):

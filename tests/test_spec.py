@@ -210,6 +210,22 @@ def test_doctests():
     result = doctest.testmod(fnp, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 5
     assert result.failed == 0
+    from fastcumprod import _blocks
+    result = doctest.testmod(_blocks, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 10
+    assert result.failed == 0
+
+
+def test_dask_doctests():
+    pytest.importorskip("dask.array", reason="the dask extra is not installed")
+    import doctest
+    import warnings
+    import fastcumprod.dask
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # dask's own cumprod overflows
+        result = doctest.testmod(fastcumprod.dask, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 4
+    assert result.failed == 0
 
 
 def test_readme_examples():
