@@ -28,7 +28,8 @@ class _Missing:
 _MISSING: Any = _Missing()
 _NEEDS_DIM = ("{name}: missing required argument 'dim' (torch's contract scans one "
               "axis; for numpy's, which flattens without an axis, use "
-              "fastcumprod.numpy.{name})")
+              "fastcumprod.numpy.{name}; for dask arrays, fastcumprod.dask.{name}, not "
+              "dask.array.cumreduction, whose carried products are inexact)")
 
 
 def normalize_dim(dim, ndim, name="cumprod"):

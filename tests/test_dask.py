@@ -257,3 +257,11 @@ def test_on_a_local_cluster_of_two_worker_processes(client):
     # thread pool was started beside dask's (no oversubscription).
     assert not any(client.run(_numba_in_worker).values())
     assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_cumreduction_with_our_cumprod_points_to_fastcumprod_dask():
+    """dask.array.cumreduction(fastcumprod.cumprod, ...) failed with a bare
+    "missing required argument 'dim'"; the message now says where to go."""
+    from dask.array.reductions import cumreduction
+    with pytest.raises(TypeError, match="fastcumprod.dask.cumprod"):
+        cumreduction(fastcumprod.cumprod, np.multiply, 1, da.ones(4, chunks=2), axis=0)
