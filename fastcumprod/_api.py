@@ -13,9 +13,11 @@ import numpy.typing as npt
 
 from ._cy.fastpath import try_cumprod
 from ._cy.kernels import FLAGS
+from . import _dispatch
 from ._dispatch import get_backend
 from ._dtypes import input_dtype, result_dtype
-from ._execute import execute
+from ._execute import kernel_ready, execute
+from ._layout import plan
 from ._memory import TooHard, self_overlapping
 
 class _Missing:
@@ -104,6 +106,29 @@ def _lanes_contiguous(x, out, d):
                for a in range(x.ndim) if a != d and x.shape[a] > 1)
 
 
+def _flip_dim_only(x, out, d, fresh, carry):
+    """How a reverse scan walks memory: along dim backwards only, or along
+    every axis (lanes are independent: either is right).  Measured on the
+    2-core machine (2**24 elements, (n, m) along 0, time / forward scan's):
+    - lanes each contiguous (chains): only dim, so that the lanes still come
+      in ascending order (2**20 lanes of 16 float64: 1.25-1.35x with every
+      axis flipped);
+    - rows scanned serially (Cython): every axis, one descending stream
+      (float64 m=512..8192: 0.94-1.16x; only dim 1.2-2.0x; int16 into
+      int64 1.0-1.1x against 1.2-2.4x);
+    - rows whose lanes the threads split between them (numba, few outer
+      rows): only dim, each thread's part of a row read upwards (float64
+      m=2048..8192: 0.97-1.0x, every axis 1.2-1.5x; int16 into int64
+      1.0-1.2x against 1.5-1.7x); where the threads take whole outer rows
+      (3-D float64 (128, 512, 256) along 1), every axis, as serially
+      (1.0x; only dim 1.6-2.6x)."""
+    if _lanes_contiguous(x, out, d):
+        return True
+    if carry is not None or not (kernel_ready(x) and kernel_ready(out)):
+        return False  # served serially (fastcumprod._execute)
+    return _dispatch.splits_rows(plan(x, out, d), x.size, out.dtype.kind, fresh)
+
+
 def _flags(reverse, exclusive, skipnan):
     return ((FLAGS["exclusive"] if exclusive else 0) | (FLAGS["skipnan"] if skipnan else 0))
 
@@ -170,14 +195,8 @@ def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan, carry
     elif x.size:
         if reverse:
             # The same plan over negative strides: views, nothing copied.
-            # Where lanes lie side by side (rows), every axis is flipped, not
-            # only dim: lanes are independent, and the scan then walks memory
-            # as one descending stream.  Where each lane is contiguous
-            # (chains), only dim: the lanes then still come in ascending
-            # order (2**20 lanes of 16 float64: 1.25-1.35x a forward scan's
-            # time with every axis flipped, README).
             # A carry's lanes are flipped with them.
-            if _lanes_contiguous(x, out, d):
+            if _flip_dim_only(x, out, d, fresh, carry):
                 execute(np.flip(x, d), np.flip(out, d), d, fresh, flags, carry=carry)
             else:
                 execute(np.flip(x), np.flip(out), d, fresh, flags,

@@ -289,6 +289,22 @@ def choose(backend, threads, plan, size, result_kind, fresh):
     return "numba" if wants else "cython"
 
 
+def splits_rows(plan, size, result_kind, fresh):
+    """Whether scan() would hand a call with this plan to the parallel
+    drivers now (numba usable, compiled, and chosen) and they would split
+    each row of lanes between the threads; nothing is prepared.  A reverse
+    scan's layout depends on it (fastcumprod._api)."""
+    backend = get_backend()
+    if _forked or backend == "cython" or _numba_broken is not None:
+        return False
+    module = _numba if backend == "auto" else _load_numba()
+    if module is None or (backend == "auto" and not module.ready()):
+        return False  # auto scans serially until the drivers are ready
+    threads = get_num_threads()
+    return (choose(backend, threads, plan, size, result_kind, fresh) == "numba"
+            and module.row_split(plan, threads))
+
+
 def _numba_scan(x, y, plan, backend, threads, fresh, via, flags, fpe):
     """Whether the numba backend took the call (else the caller scans it).
     auto never waits: it prepares numba on the side and scans serially until

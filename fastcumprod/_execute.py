@@ -14,7 +14,7 @@ from ._memory import overlaps, same_elements
 BLOCK = 32768
 
 
-def _kernel_ready(a):
+def kernel_ready(a):
     """Whether the kernels can address a in place: native order, aligned,
     strides whole elements."""
     flags = a.flags
@@ -47,7 +47,7 @@ def execute(x, out, dim, fresh=False, flags=0, fpe=None, loop=None, cast=None, c
         return
     if loop is not None and loop == out.dtype:
         loop = None
-    if loop is not None or cast is not None or not (_kernel_ready(x) and _kernel_ready(out)):
+    if loop is not None or cast is not None or not (kernel_ready(x) and kernel_ready(out)):
         _execute_blocks(x, out, dim, flags, fpe, loop, cast, casts, carry)
         return
     lanes, view = _kernel_lanes(carry, x, out, dim)
@@ -93,8 +93,8 @@ def _execute_blocks(x, out, dim, flags, fpe, loop, cast, casts, carry=None):
     shape[dim] = rows
     x_type = (cast or x.dtype).newbyteorder("=")
     y_type = (loop or out.dtype).newbyteorder("=")
-    x_buffer = None if cast is None and _kernel_ready(x) else np.empty(shape, x_type)
-    y_buffer = None if loop is None and _kernel_ready(out) else np.empty(shape, y_type)
+    x_buffer = None if cast is None and kernel_ready(x) else np.empty(shape, x_type)
+    y_buffer = None if loop is None and kernel_ready(out) else np.empty(shape, y_type)
     if carry is None:
         carry = one_carry(y_type, x.size // n).reshape(x.shape[:dim] + x.shape[dim + 1:])
     skipnan = cast is not None and flags & FLAGS["skipnan"] and x.dtype.kind in "fc"

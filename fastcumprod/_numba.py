@@ -155,7 +155,7 @@ def scan(x, y, plan, threads, fresh=False, carry=None, via=0, flags=0, fpe=None)
             drivers.split(i(kernels.BLOCK_ADDRESS), p, i(x.itemsize), i(y.itemsize),
                           i(SPLIT_CHUNK), _scan_u64_params())
             return True
-        if fresh and threads >= MAP_PAGES_MIN_THREADS and _row_split(plan, threads):
+        if fresh and threads >= MAP_PAGES_MIN_THREADS and row_split(plan, threads):
             _map_pages(y, threads)
         (outer, xs_o, ys_o), = plan.outer or ((1, 0, 0),)
         carry_size = 0 if carry is None else carry.itemsize
@@ -174,7 +174,7 @@ def _width(plan, threads):
     return min(ROW_BLOCK, max(MIN_ROW_BLOCK, -(-plan.m // threads)))
 
 
-def _row_split(plan, threads):
+def row_split(plan, threads):
     """Whether the rows kernel splits each row between threads: then every
     thread writes to every page of the result."""
     outer = plan.outer[0][0] if plan.outer else 1
