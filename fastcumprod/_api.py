@@ -75,9 +75,49 @@ def _is_masked(a):
     return ma is not None and isinstance(a, ma.MaskedArray)
 
 
+def _is_tensor(a):
+    """A torch tensor (torch is imported by whoever made one: never here)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(a, torch.Tensor)
+
+
+def _as_numpy(tensor, name, what, writing=False):
+    """A CPU tensor's memory as an ndarray (a view: nothing copied), or a
+    clear TypeError for what numpy cannot view."""
+    if tensor.device.type != "cpu":
+        raise TypeError(f"{name}: {what} is on {tensor.device}; fastcumprod computes on "
+                        f"the CPU (move it with .cpu())")
+    if tensor.requires_grad:
+        raise TypeError(f"{name}: {what} requires grad; fastcumprod computes no gradients "
+                        f"(use torch.cumprod, or pass {what}.detach())")
+    if not writing:
+        tensor = tensor.resolve_conj().resolve_neg()
+    try:
+        return tensor.numpy()
+    except (TypeError, RuntimeError) as e:
+        raise TypeError(f"{name}: {what} of dtype {tensor.dtype} has no numpy view ({e})") from None
+
+
+def _with_tensors(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan, carry):
+    """torch in, torch out: a tensor input gives a tensor (sharing the
+    result's memory), an out tensor is written through a numpy view of it
+    and returned; torch's dtype rules hold as for arrays."""
+    torch = sys.modules["torch"]
+    tensor_in = _is_tensor(input)
+    x = _as_numpy(input, name, "input") if tensor_in else input
+    o = _as_numpy(out, name, "out", writing=True) if _is_tensor(out) else out
+    result = _scan(name, x, dim, dtype, o, axis, reverse, exclusive, skipnan, carry)
+    if out is not None:
+        return out
+    return torch.from_numpy(result) if tensor_in else result
+
+
 def _is_lazy(a):
-    """A dask collection (np.asarray would compute it: never silently)."""
-    return hasattr(type(a), "__dask_graph__")
+    """A dask collection (np.asarray would compute it: never silently).  An
+    xarray object has the method too, and answers None when its data is in
+    memory."""
+    graph = getattr(a, "__dask_graph__", None)
+    return callable(graph) and graph() is not None
 
 
 def _masked_cumprod(x, dim, dtype, out, **variant):
@@ -144,6 +184,10 @@ def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan, carry
         dim = axis
     if dim is _MISSING:
         raise TypeError(_NEEDS_DIM.format(name=name))
+    if (type(input) is not np.ndarray or type(out) not in (np.ndarray, type(None))) and (
+            _is_tensor(input) or _is_tensor(out)):
+        return _with_tensors(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan,
+                             carry)
     if type(input) is not np.ndarray and _is_lazy(input):
         raise TypeError(f"{name}: got a {type(input).__module__}.{type(input).__name__}, "
                         f"which would be computed whole in memory; for a lazy result, "
@@ -155,7 +199,7 @@ def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan, carry
     # The common cases first, by lookups: a call on 10 elements is mostly this.
     d = dim if type(dim) is int and 0 <= dim < x.ndim else normalize_dim(dim, x.ndim, name)
     if out is not None and not isinstance(out, np.ndarray):
-        raise TypeError(f"{name}: out must be a numpy.ndarray, not {type(out).__name__}")
+        raise TypeError(f"{name}: out must be a numpy.ndarray or a torch tensor, not {type(out).__name__}")
     res = result_dtype(x.dtype, dtype, out)
     fresh = out is None
     if fresh:
@@ -219,8 +263,8 @@ def cumprod(input: npt.ArrayLike, dim: SupportsIndex = _MISSING, *, dtype: npt.D
     ----------
     input : array_like
         Anything `numpy.asarray` accepts: an ndarray of any strides and byte
-        order, nested lists, a scalar, a CPU torch tensor.  Never modified,
-        unless `out` is the same array.
+        order, nested lists, a scalar; a CPU torch tensor gives a tensor
+        back.  Never modified, unless `out` is the same array.
     dim : int
         The axis to scan; negative counts from the end.  `axis` is an alias.
     dtype : dtype, optional
@@ -228,7 +272,7 @@ def cumprod(input: npt.ArrayLike, dim: SupportsIndex = _MISSING, *, dtype: npt.D
         torch dtype such as ``torch.int32``.  The input is cast to it first,
         as torch casts (floating values to integers through int32 or int64,
         float64 to float16 through float32; see the README).
-    out : numpy.ndarray, optional
+    out : numpy.ndarray or torch.Tensor, optional
         Where to write the result: its shape must be the result's, any strides.
         Without `dtype`, the result has ``out.dtype``.  It may be the input
         itself (an in-place scan) or overlap it.

@@ -265,3 +265,14 @@ def test_cumreduction_with_our_cumprod_points_to_fastcumprod_dask():
     from dask.array.reductions import cumreduction
     with pytest.raises(TypeError, match="fastcumprod.dask.cumprod"):
         cumreduction(fastcumprod.cumprod, np.multiply, 1, da.ones(4, chunks=2), axis=0)
+
+
+def test_xarray_in_memory_is_not_taken_for_dask():
+    """An xarray DataArray has __dask_graph__ whatever backs it; one in
+    memory is scanned (as an ndarray), one backed by dask is refused."""
+    xr = pytest.importorskip("xarray", reason="xarray is not installed")
+    in_memory = xr.DataArray(np.arange(1.0, 7.0).reshape(2, 3), dims=("a", "b"))
+    assert_identical(fastcumprod.cumprod(in_memory, 1),
+                     fastcumprod.cumprod(in_memory.values, 1))
+    with pytest.raises(TypeError, match="fastcumprod.dask"):
+        fastcumprod.cumprod(in_memory.chunk({"b": 1}), 1)

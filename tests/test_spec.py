@@ -151,7 +151,7 @@ def test_result_dtype_rules():
 
 
 @pytest.mark.parametrize("out,error,match", [
-    ([0, 0, 0], TypeError, "out must be a numpy.ndarray, not list"),
+    ([0, 0, 0], TypeError, "out must be a numpy.ndarray or a torch tensor, not list"),
     (np.empty(4), ValueError, r"out has shape \(4,\) but the result has shape \(3,\)"),
     (np.empty((3, 1)), ValueError, r"out has shape \(3, 1\) but the result has shape \(3,\)"),
     (np.broadcast_to(np.empty(1), (3,)), ValueError, "read-only"),
