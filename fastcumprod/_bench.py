@@ -64,13 +64,21 @@ def _contenders(case, x, torch):
     return res
 
 
+def select_cases(full=False, select=None):
+    """The cases to run: the quick ones, every one with full; with select,
+    every case (quick or not) whose name contains it, case-insensitively."""
+    if select is not None:
+        return [c for c in CASES if select.lower() in c.name.lower()]
+    return [c for c in CASES if full or c.quick]
+
+
 def run(full=False, rounds=5, select=None, print=print):
     """Time every case (the quick ones unless full), print a row as each ends."""
     try:
         import torch
     except ImportError:
         torch = None
-    cases = [c for c in CASES if (full or c.quick) and (select is None or select in c.name)]
+    cases = select_cases(full, select)
     names = ["fastcumprod", "fcp out=", "numpy"] + (["torch", "torch 1 thr"] if torch else []) + ["copyto"]
     head = f"{'case':28s}" + "".join(f"{n:>12s}" for n in names) + f"{'vs numpy':>10s}"
     if torch:
@@ -108,7 +116,7 @@ def run_numpy(full=False, rounds=5, select=None, print=print):
     for bit: checked) on every case (the quick ones unless full)."""
     import warnings
     from . import numpy as fnp
-    cases = [c for c in CASES if (full or c.quick) and (select is None or select in c.name)]
+    cases = select_cases(full, select)
     print("fastcumprod.numpy against numpy (numpy's semantics); times in ms, best of %d "
           "interleaved rounds" % rounds)
     print(f"{'case':28s}{'fcp.numpy':>12s}{'fcp out=':>12s}{'numpy':>12s}{'copyto':>12s}"
@@ -149,7 +157,7 @@ def run_variants(full=False, rounds=5, select=None, print=print):
     """reverse, exclusive and nancumprod against plain cumprod on every case,
     each into out= (the quick ones unless full): what each variant costs."""
     from ._api import nancumprod
-    cases = [c for c in CASES if (full or c.quick) and (select is None or select in c.name)]
+    cases = select_cases(full, select)
     names = ["cumprod", "reverse", "exclusive", "nancumprod"]
     print("the scan family into out=; times in ms, best of %d interleaved rounds; "
           "'x' = time / plain cumprod's" % rounds)
