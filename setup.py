@@ -4,6 +4,7 @@ import os
 import platform
 import shutil
 import sys
+import tempfile
 
 import numpy
 from Cython.Build import cythonize
@@ -17,6 +18,9 @@ from setuptools.command.build_ext import build_ext
 # scan_block out of line, leaving its accumulators in memory (1-D float32 scan
 # 55 ms instead of 14 ms; README).
 FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno"]
+V3_FLAG = "-march=x86-64-v3"
+# Without it a compiler may fuse products into fmas: never built without.
+REQUIRED = {"-ffp-contract=off"}
 
 
 def extension(name, source, flags=()):
@@ -46,18 +50,57 @@ if platform.machine().lower() in ("x86_64", "amd64") and sys.platform != "win32"
     if not os.path.exists(copy) or not filecmp.cmp("fastcumprod/_cy/kernels.pyx", copy,
                                                    shallow=False):
         shutil.copyfile("fastcumprod/_cy/kernels.pyx", copy)
-    extensions.append(extension("kernels_v3", copy, ["-march=x86-64-v3", "-mtune=generic"]))
+    extensions.append(extension("kernels_v3", copy, [V3_FLAG, "-mtune=generic"]))
 
 
 
 class BuildExt(build_ext):
     """Compile the extensions side by side by default (pip passes no -j):
-    the two builds of the kernels take minutes each."""
+    the two builds of the kernels take minutes each.  Each compiler flag is
+    tried first and left out where the compiler refuses it (an older GCC
+    without -march=x86-64-v3 builds no v3 kernels: fastcumprod._kernels then
+    runs the baseline build); the kernels need C11 with _Float16 (GCC >= 12,
+    Clang >= 15), so MSVC is refused with a message."""
 
     def finalize_options(self):
         super().finalize_options()
         if self.parallel is None:
             self.parallel = os.cpu_count() or 1
+
+    def build_extensions(self):
+        if self.compiler.compiler_type == "msvc":
+            raise RuntimeError("fastcumprod's kernels need GCC >= 12 or Clang >= 15 (C "
+                               "_Float16, __builtin_* functions); on Windows build with "
+                               "clang-cl or under MSYS2/MinGW")
+        accepted = {}
+        for ext in self.extensions:
+            flags = []
+            for flag in ext.extra_compile_args:
+                if flag not in accepted:
+                    accepted[flag] = self._accepts(flag)
+                if accepted[flag]:
+                    flags.append(flag)
+                elif flag in REQUIRED:
+                    raise RuntimeError(f"the compiler refuses {flag}, without which "
+                                       "results would not be bit-exact (SPEC 3)")
+                else:
+                    print(f"setup.py: the compiler refuses {flag}; building without it")
+            ext.extra_compile_args = flags
+        self.extensions = [ext for ext in self.extensions
+                           if not ext.name.endswith("_v3") or accepted.get(V3_FLAG)]
+        super().build_extensions()
+
+    def _accepts(self, flag):
+        """Whether the compiler compiles an empty C file with flag."""
+        with tempfile.TemporaryDirectory() as tmp:
+            source = os.path.join(tmp, "flag.c")
+            with open(source, "w") as f:
+                f.write("int main(void) { return 0; }\n")
+            try:
+                self.compiler.compile([source], output_dir=tmp, extra_postargs=[flag, "-Werror"])
+            except Exception:  # CompileError, or a compiler that cannot start
+                return False
+        return True
 
 
 setup(ext_modules=cythonize(extensions, language_level=3), cmdclass={"build_ext": BuildExt})
