@@ -19,7 +19,7 @@ BACKENDS = ("auto", "cython", "numba")
 # Where auto picks numba (2 or more threads), from crossovers measured on the
 # 2-core development machine and a 16-core one (`python -m fastcumprod
 # crossover`, with FASTCUMPROD_NUM_THREADS=4 too, and `FASTCUMPROD_BACKEND=
-# cython|numba python -m fastcumprod bench --full`; README, "Choosing a backend"):
+# cython|numba python -m fastcumprod bench --full`; docs/performance.md, "Choosing a backend"):
 # - lanes side by side or in chains, from AUTO_MIN_ELEMENTS with 2 or 3
 #   threads (they overtake one thread at 2**18 to 2**20 elements), from
 #   AUTO_MIN_ELEMENTS_MANY with AUTO_MANY_THREADS or more (4 and 16 threads:

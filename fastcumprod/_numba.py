@@ -188,7 +188,7 @@ def _map_pages(y, threads):
     """Have the threads map the pages of a fresh result in contiguous parts
     before a kernel whose threads each write a block of every row: faulting the
     same pages from every thread at once took 2-3 times as long (16 threads,
-    2048x8192 float64 along 0: README, "Thread scaling")."""
+    2048x8192 float64 along 0: docs/performance.md, "Thread scaling")."""
     if y.flags.c_contiguous or y.flags.f_contiguous:
         drivers.map_pages(y.ravel(order="K").view(np.uint8), threads)
 

@@ -577,7 +577,7 @@ cdef inline void scan_rows_descending(const src_t* x, dst_t* y,
     where the widths differ (int16 into int64), and whole rows read upwards
     while the rows go down defeat the prefetcher (4096x2048 int16 along 0
     into int64: forward 2.6 ms, rows upwards 5.4, stride -1 4.1, chunks of
-    32 lanes downwards 2.9; a C loop of each, README)."""
+    32 lanes downwards 2.9; a C loop of each, docs/performance.md)."""
     cdef Py_ssize_t i = 0, j
     cdef int nan = 0
     for j in range(b):
@@ -602,7 +602,7 @@ cdef inline void scan_chains(const src_t* x, dst_t* y,
     A row is loaded whole before any of it is stored, and the chains are few:
     with a power-of-two lane stride every access of a row falls in one L1 set
     and aliases modulo 4 KiB (2048x8192 float64 along axis 1: 8 chains took
-    45 ms, 4 chains 11 ms, one chain at a time 14 ms; README, `bench`)."""
+    45 ms, 4 chains 11 ms, one chain at a time 14 ms; docs/performance.md)."""
     cdef char acc[CHAINS * 16]
     cdef Py_ssize_t i = acc_start(acc, CHAINS, carry, x, xs_m, y, ys_m, n, via, first)
     # Plain products while no accumulator is NaN (the 4 chains vectorise:
@@ -709,7 +709,7 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
     cdef char* acc
     # Rows: as many lanes at once as there is room for accumulators, up to
     # ACC_BYTES (whole rows stream best: 2048x8192 float64 along axis 0 took
-    # 39 ms in blocks of 128 lanes, 18 ms in blocks of 4096; README, `bench`).
+    # 39 ms in blocks of 128 lanes, 18 ms in blocks of 4096; docs/performance.md).
     # With a carry, the carry is where they are.
     cdef Py_ssize_t block = min(m, ACC_BYTES // size)
     if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t:
