@@ -305,7 +305,7 @@ def splits_rows(plan, size, result_kind, fresh):
             and module.row_split(plan, threads))
 
 
-def _numba_scan(x, y, plan, backend, threads, fresh, via, flags, fpe):
+def _numba_scan(x, y, plan, backend, threads, fresh, via, flags, fpe, carry):
     """Whether the numba backend took the call (else the caller scans it).
     auto never waits: it prepares numba on the side and scans serially until
     the drivers are ready."""
@@ -325,7 +325,8 @@ def _numba_scan(x, y, plan, backend, threads, fresh, via, flags, fpe):
                 _prepare_on_the_side()
                 return False
             module.compile()
-        return module.scan(x, y, plan, threads, fresh, via=via, flags=flags, fpe=fpe)
+        return module.scan(x, y, plan, threads, fresh, carry=carry, via=via, flags=flags,
+                           fpe=fpe)
     except Exception as e:  # a corrupt cache entry, no room for threads, ...
         _mark_broken(e)
         _warn_broken_once()
@@ -335,14 +336,15 @@ def _numba_scan(x, y, plan, backend, threads, fresh, via, flags, fpe):
 def scan(x, y, plan, carry=None, fresh=False, flags=0, fpe=None):
     """y = cumprod(x) along the plan; x and y are native-order, aligned arrays;
     carry: the lanes' accumulators to start from and leave the products in
-    (blocks of a call: short, served by Cython); fresh: y was allocated for
+    (a scan in blocks: the drivers hand each block of lanes its part of the
+    carry, as the serial kernels walk it); fresh: y was allocated for
     this call (its pages are not mapped yet); flags, fpe: the variant and
     where floating-point exceptions are collected (fastcumprod._cy.kernels.scan)."""
     via = (kernels.VIA[FLOAT_TO_INT_VIA[y.dtype].name]
            if x.dtype.kind in "fc" and y.dtype.kind in "iu" else 0)
     backend, threads = get_backend(), get_num_threads()
-    if (carry is None and not _forked and backend != "cython"
+    if (not _forked and backend != "cython"
             and choose(backend, threads, plan, x.size, y.dtype.kind, fresh) == "numba"
-            and _numba_scan(x, y, plan, backend, threads, fresh, via, flags, fpe)):
+            and _numba_scan(x, y, plan, backend, threads, fresh, via, flags, fpe, carry)):
         return
     _cython.scan(x, y, plan, threads, fresh, carry, via, flags, fpe)

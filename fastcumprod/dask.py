@@ -8,10 +8,12 @@ the product carried so far and so regroups floating-point products.  One
 slice of accumulators (the chunk's shape without the axis) crosses each
 chunk boundary; the chains of chunks of the other axes run in parallel.
 
-Every task is a picklable module-level function scanning one chunk on one
-thread (carried scans are served by the serial Cython kernels), so a
-worker's parallelism is its dask threads or processes: nothing is
-oversubscribed.  dask is an optional dependency (``pip install
+Every task is a picklable module-level function scanning one chunk with
+`threads` of the kernels' threads, 1 by default: a worker's parallelism is
+then its dask threads or processes, and nothing is oversubscribed.  Where a
+worker has cores to spare for each task (few large chunks, one dask thread
+per worker), pass threads=k: each task's scan then runs on k threads (the
+numba drivers, where auto chooses them for the chunk's size).  dask is an optional dependency (``pip install
 fastcumprod[dask]``); ``import fastcumprod`` does not import this module.
 """
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dask.highlevelgraph import HighLevelGraph
 
 from . import _api, numpy as _numpy
 from ._blocks import _options, scan_block
+from ._dispatch import config
 from ._dtypes import NUMPY_LOOP_DTYPES, input_dtype, result_dtype
 
 __all__ = ["cumprod", "nancumprod", "numpy_cumprod", "numpy_cumulative_prod",
@@ -37,7 +40,7 @@ __all__ = ["cumprod", "nancumprod", "numpy_cumprod", "numpy_cumulative_prod",
 
 
 def cumprod(x: Any, dim: SupportsIndex, *, dtype: npt.DTypeLike = None, reverse: bool = False,
-            exclusive: bool = False) -> da.Array:
+            exclusive: bool = False, threads: int = 1) -> da.Array:
     """`fastcumprod.cumprod` of a dask array, lazily: torch's contract (dtypes,
     accumulators, `reverse`, `exclusive`), bit-identical to the in-memory
     call for every chunking.
@@ -52,37 +55,37 @@ def cumprod(x: Any, dim: SupportsIndex, *, dtype: npt.DTypeLike = None, reverse:
     >>> x.cumprod(0).compute()  # dask's own: each chunk times the carried product
     array([1.e+30,    inf,    inf,    nan], dtype=float32)
     """
-    return _torch("cumprod", x, dim, dtype, reverse, exclusive)
+    return _torch("cumprod", x, dim, dtype, reverse, exclusive, threads)
 
 
 def nancumprod(x: Any, dim: SupportsIndex, *, dtype: npt.DTypeLike = None,
-               reverse: bool = False, exclusive: bool = False) -> da.Array:
+               reverse: bool = False, exclusive: bool = False, threads: int = 1) -> da.Array:
     """`fastcumprod.nancumprod` of a dask array, lazily (NaNs count as 1)."""
-    return _torch("nancumprod", x, dim, dtype, reverse, exclusive)
+    return _torch("nancumprod", x, dim, dtype, reverse, exclusive, threads)
 
 
 def numpy_cumprod(a: Any, axis: SupportsIndex | None = None, dtype: npt.DTypeLike = None,
-                  out: da.Array | None = None) -> da.Array:
+                  out: da.Array | None = None, *, threads: int = 1) -> da.Array:
     """``numpy.cumprod`` of a dask array, lazily and bit for bit as numpy
     computes it in memory (`fastcumprod.numpy.cumprod`); without `axis`, the
     array is flattened in C order."""
-    return _numpy_semantics("cumprod", a, axis, dtype, out)
+    return _numpy_semantics("cumprod", a, axis, dtype, out, threads=threads)
 
 
 def numpy_nancumprod(a: Any, axis: SupportsIndex | None = None, dtype: npt.DTypeLike = None,
-                     out: da.Array | None = None) -> da.Array:
+                     out: da.Array | None = None, *, threads: int = 1) -> da.Array:
     """``numpy.nancumprod`` of a dask array, lazily, bit for bit."""
-    return _numpy_semantics("nancumprod", a, axis, dtype, out)
+    return _numpy_semantics("nancumprod", a, axis, dtype, out, threads=threads)
 
 
 def numpy_cumulative_prod(x: Any, /, *, axis: SupportsIndex | None = None,
                           dtype: npt.DTypeLike = None, out: da.Array | None = None,
-                          include_initial: bool = False) -> da.Array:
+                          include_initial: bool = False, threads: int = 1) -> da.Array:
     """``numpy.cumulative_prod`` of a dask array, lazily, bit for bit."""
-    return _numpy_semantics("cumulative_prod", x, axis, dtype, out, include_initial)
+    return _numpy_semantics("cumulative_prod", x, axis, dtype, out, include_initial, threads)
 
 
-def _torch(function, x, dim, dtype, reverse, exclusive):
+def _torch(function, x, dim, dtype, reverse, exclusive, threads):
     x = da.asarray(x)
     input_dtype(x.dtype)
     result = result_dtype(x.dtype, dtype, None)
@@ -94,10 +97,10 @@ def _torch(function, x, dim, dtype, reverse, exclusive):
         return x.map_blocks(scan, dtype=result, meta=np.empty((), result))
     d = _api.normalize_dim(dim, x.ndim, function)
     return _scanned(x, d, result, function=function, semantics="torch", dtype=dtype,
-                    reverse=bool(reverse), exclusive=bool(exclusive))
+                    reverse=bool(reverse), exclusive=bool(exclusive), threads=threads)
 
 
-def _numpy_semantics(function, a, axis, dtype, out, include_initial=False):
+def _numpy_semantics(function, a, axis, dtype, out, include_initial=False, threads=1):
     """numpy's function of a dask array: numpy's shapes, dtypes and values."""
     x = da.asarray(a)
     if x.ndim == 0:
@@ -124,7 +127,7 @@ def _numpy_semantics(function, a, axis, dtype, out, include_initial=False):
                               meta=np.empty((0,) * x.ndim, loop))
     else:
         result = _scanned(x, axis, loop, function=name, semantics="numpy", dtype=dtype,
-                          reverse=False, exclusive=False)
+                          reverse=False, exclusive=False, threads=threads)
     if include_initial:
         shape = list(result.shape)
         shape[axis] = 1
@@ -132,12 +135,16 @@ def _numpy_semantics(function, a, axis, dtype, out, include_initial=False):
     return handle_out(out, result)
 
 
-def _scanned(x, dim, result, **options):
+def _scanned(x, dim, result, threads, **options):
     """The graph: along dim, a chain of scan_block tasks, each taking the
     carry of the one before (from the end with reverse); a chain for each
-    chunk of the other axes."""
+    chunk of the other axes.  threads: the kernels' threads in each task."""
     _options(options["function"], options["semantics"], options["reverse"],
              options["exclusive"])
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ValueError(f"threads must be a whole number of at least 1, not {threads!r} "
+                         "(the kernels' threads in each task; the worker's machine caps it)")
+    options["threads"] = int(threads)
     name = f"fastcumprod-{options['function']}-{tokenize(x, dim, result, options)}"
     scan = partial(_scan_task, dim=dim, **options)
     along = range(x.numblocks[dim])
@@ -160,7 +167,11 @@ def _scanned(x, dim, result, **options):
                     meta=np.empty((0,) * x.ndim, result))
 
 
-def _scan_task(block, carry, *, dim, function, semantics, dtype, reverse, exclusive):
-    """One chunk's scan: (its result, the carry for the next)."""
-    return scan_block(block, dim, carry, function=function, semantics=semantics, dtype=dtype,
-                      reverse=reverse, exclusive=exclusive)
+def _scan_task(block, carry, *, dim, function, semantics, dtype, reverse, exclusive,
+               threads):
+    """One chunk's scan: (its result, the carry for the next), with the
+    kernels' threads of the graph (fastcumprod.config holds for this
+    worker thread only)."""
+    with config(threads=threads):
+        return scan_block(block, dim, carry, function=function, semantics=semantics,
+                          dtype=dtype, reverse=reverse, exclusive=exclusive)

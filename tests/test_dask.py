@@ -276,3 +276,25 @@ def test_xarray_in_memory_is_not_taken_for_dask():
                      fastcumprod.cumprod(in_memory.values, 1))
     with pytest.raises(TypeError, match="fastcumprod.dask"):
         fastcumprod.cumprod(in_memory.chunk({"b": 1}), 1)
+
+
+def test_threads_per_task():
+    """threads=k: each task's scan on k of the kernels' threads (the numba
+    drivers take carried blocks too), the same bits; bad counts refused."""
+    rng = np.random.default_rng(28)
+    x = rng.uniform(0.9, 1.1, (1024, 768))
+    dx = da.from_array(x, chunks=(256, 768))
+    for threads in (1, 2):
+        for backend in ("auto", "numba"):
+            fastcumprod.set_backend(backend)
+            try:
+                lazy = fdask.cumprod(dx, 0, threads=threads, reverse=True)
+                assert_identical(lazy.compute(scheduler="threads"),
+                                 fastcumprod.cumprod(x, 0, reverse=True))
+                assert_identical(fdask.numpy_cumprod(dx, 1, threads=threads).compute(),
+                                 np.cumprod(x, 1))
+            finally:
+                fastcumprod.set_backend("auto")
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="threads"):
+            fdask.cumprod(dx, 0, threads=bad)
