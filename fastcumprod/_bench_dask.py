@@ -1,11 +1,10 @@
 """`python -m fastcumprod bench --dask`: fastcumprod.dask against dask's own
 cumprod (sequential and blelloch) and the in-memory call, on dask's threaded
 scheduler and on a LocalCluster of worker processes (SPEC 11)."""
-import time
-
 import numpy as np
 
 from ._api import cumprod
+from ._bench import _best_times
 
 # (name, shape, chunks, dim): the issue's two arrays, 512 MiB of float64 each.
 CASES = [
@@ -17,17 +16,6 @@ CASES = [
 
 def _identity(block):
     return block
-
-
-def _best(contenders, rounds):
-    """Best time of each contender, interleaved round by round."""
-    best = dict.fromkeys(contenders, float("inf"))
-    for _ in range(rounds):
-        for name, run in contenders.items():
-            start = time.perf_counter()
-            run()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
 
 
 def run_dask(rounds=3, select=None, cluster=True, print=print):
@@ -71,7 +59,7 @@ def run_dask(rounds=3, select=None, cluster=True, print=print):
                 if y.tobytes() != cumprod(whole, dim).tobytes():
                     raise AssertionError(f"{name}: fastcumprod.dask differs from one call")
             with np.errstate(all="ignore"):
-                best = _best(contenders, rounds)
+                best = _best_times(contenders, rounds)
             ms = {k: 1e3 * v for k, v in best.items()}
             bound = 1.5 * (ms.get("in-memory", 0.0) + ms["overhead"])
             row = f"{name:34s}" + "".join(

@@ -19,9 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import numpy as _numpy
-from ._api import _MISSING, _is_lazy, _is_masked, _scan, normalize_dim
+from ._api import _MISSING, _check_out, _is_lazy, _is_masked, _scan, normalize_dim
 from ._dtypes import ACCUMULATOR, NUMPY_LOOP_DTYPES, input_dtype, one_carry, result_dtype
-from ._memory import TooHard, self_overlapping
 
 __all__ = ["Scanner", "scan_block"]
 
@@ -118,7 +117,9 @@ def scan_block(block: npt.ArrayLike, dim: SupportsIndex, carry: np.ndarray[Any, 
     if not _numpy._readable(x.dtype):
         raise TypeError(f"{function}: numpy's semantics in blocks do not cover dtype {x.dtype}")
     if out is not None:
-        _check_numpy_out(out, x.shape)
+        if type(out) is not np.ndarray:
+            raise TypeError(f"{function}: out must be a numpy.ndarray, not {type(out).__name__}")
+        _check_out(out, x.shape)
     try:
         loop = _numpy._loop_dtype(x.dtype, dtype, out)
     except TypeError:
@@ -147,21 +148,6 @@ def _next_carry(carry, result, shape, d):
                          f"that the previous block's call returned (a {result} result's "
                          f"accumulators), not {got}")
     return carry.copy()
-
-
-def _check_numpy_out(out, shape):
-    if type(out) is not np.ndarray:
-        raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
-    if out.shape != shape:
-        raise ValueError(f"out has shape {out.shape}, the block {shape}")
-    if not out.flags.writeable:
-        raise ValueError("out is read-only")
-    try:
-        clash = self_overlapping(out)
-    except TooHard:
-        clash = True
-    if clash:
-        raise ValueError("out has elements that share memory")
 
 
 class Scanner:
