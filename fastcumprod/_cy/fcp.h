@@ -185,6 +185,73 @@ static inline void fcp_fpe_collect(int* fpe)
     int raised = fetestexcept(FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID | FE_DIVBYZERO);
     if (raised) __atomic_fetch_or(fpe, raised, __ATOMIC_RELAXED);
 }
+/* The exception flags as they stand, and put back: a lane's absorbing check
+ * (kernels.pyx, absorb) multiplies ahead of the chain and must leave only
+ * the flags the chain itself raises. */
+typedef struct { fexcept_t f; } fcp_flags;
+static inline fcp_flags fcp_fpe_save(void)
+{
+    fcp_flags s;
+    fegetexceptflag(&s.f, FE_ALL_EXCEPT);
+    return s;
+}
+static inline void fcp_fpe_restore(fcp_flags s) { fesetexceptflag(&s.f, FE_ALL_EXCEPT); }
+
+/* The sign bit of a double as 0 or 1, -0.0 and NaNs included (vectorises). */
+static inline int fcp_signbit(double g)
+{
+    uint64_t bits;
+    memcpy(&bits, &g, sizeof bits);
+    return (int)(bits >> 63);
+}
+/* Whether a double is 0, subnormal, inf or NaN, by its bits: an ordered
+ * compare (a < DBL_MIN) would raise 'invalid' on a NaN, which numpy's
+ * errstate would report (tests/test_absorbing.py). */
+static inline int fcp_absorbing(double a)
+{
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    bits &= 0x7fffffffffffffffu;
+    return bits < 0x0010000000000000u || bits >= 0x7ff0000000000000u;
+}
+static inline int fcp_signbitf(float f)
+{
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    return (int)(bits >> 31);
+}
+
+/* The float factors f for which a lane's accumulator A (its magnitude: 0, a
+ * subnormal or inf, in double) stays where it is: A * (double)|f| == A holds
+ * on an interval of |f| that contains 1, the rounded product being monotone
+ * in |f|.  Its ends, by bisection over the bit patterns of non-negative
+ * floats, which are ordered as their values (kernels.pyx, absorb: a float
+ * factor tested by two compares, 8 to a vector, instead of a widening
+ * product).  Its products raise flags of their own: put back. */
+static inline float fcp_float_of_bits(uint32_t bits)
+{
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+static inline void fcp_stay_rangef(double A, float* lo, float* hi)
+{
+    fcp_flags saved = fcp_fpe_save();
+    uint32_t a = 0, b = 0x3f800000u, m;  /* the first that stays, in [0, 1.0] */
+    while (a < b) {
+        m = a + (b - a) / 2;
+        if (A * (double)fcp_float_of_bits(m) == A) b = m; else a = m + 1;
+    }
+    *lo = fcp_float_of_bits(a);
+    a = 0x3f800000u;  /* the last that stays, in [1.0, inf] */
+    b = 0x7f800000u;
+    while (a < b) {
+        m = a + (b - a + 1) / 2;
+        if (A * (double)fcp_float_of_bits(m) == A) a = m; else b = m - 1;
+    }
+    *hi = fcp_float_of_bits(a);
+    fcp_fpe_restore(saved);
+}
 
 /* Floating values to integer results as torch's x86-64 build casts them
  * (fastcumprod._dtypes.FLOAT_TO_INT_VIA): truncated toward zero into int32 or

@@ -2,7 +2,7 @@
 """Typed serial cumprod kernels: the arithmetic of a lane (SPEC 3).  fastcumprod._dispatch
 hands them planned calls (fastcumprod._layout)."""
 
-from libc.math cimport isnan
+from libc.math cimport fabs, fabsf, isnan
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t,
@@ -34,6 +34,14 @@ cdef extern from "fcp.h":
     fcp_c128 fcp_cmulf_numpy(fcp_c128, fcp_c128) noexcept nogil
     void fcp_fpe_clear() noexcept nogil
     void fcp_fpe_collect(int*) noexcept nogil
+    ctypedef struct fcp_flags:
+        pass
+    fcp_flags fcp_fpe_save() noexcept nogil
+    void fcp_fpe_restore(fcp_flags) noexcept nogil
+    int fcp_signbit(double) noexcept nogil
+    int fcp_signbitf(float) noexcept nogil
+    int fcp_absorbing(double) noexcept nogil
+    void fcp_stay_rangef(double, float*, float*) noexcept nogil
     enum: FCP_FE_OVERFLOW, FCP_FE_UNDERFLOW, FCP_FE_INVALID, FCP_FE_DIVBYZERO
     double fcp_mul(double, double) noexcept nogil
     double fcp_mul_rows(double, double) noexcept nogil
@@ -90,6 +98,11 @@ cdef enum:
     MAX_OUTER = 64
     # Lanes per ascending chunk of a reverse scan's rows (scan_rows_descending).
     DESCEND = 32
+    # A lone real chain looks at its accumulator every ABSORB_EVERY elements
+    # for an absorbing value (chain_absorbing), and absorb checks factors in
+    # chunks of ABSORB_CHUNK (4 KiB of float64: read twice from L1).
+    ABSORB_EVERY = 256
+    ABSORB_CHUNK = 512
 
 
 # What one kernel call scans: m lanes of n elements (strides in elements),
@@ -392,6 +405,42 @@ cdef inline bint acc_nan(const char* acc, Py_ssize_t j, const dst_t* tag) noexce
         return False
 
 
+cdef inline double real_factor(src_t v, const dst_t* tag, int via, int flags) noexcept nogil:
+    """What a float32 or float64 result's (double) accumulator multiplies by:
+    v cast to the result type first (SPEC 2), then widened; with F_SKIPNAN,
+    1 for a NaN source (complex: either part).  Real sources are tested
+    after the cast (the same NaNs), so that a loop has one element width: a
+    float test before a double product stopped GCC's vectoriser (float32
+    rows took 2x plain cumprod's time)."""
+    cdef dst_t d
+    cdef double g = 0
+    if dst_t is float or dst_t is double:
+        convert(v, &d, via)
+        g = <double>d
+        if flags & F_SKIPNAN:
+            if src_t is fcp_c64 or src_t is fcp_c128:
+                g = fcp_select(src_nan(v), 1.0, g)
+            else:
+                g = fcp_one_if_nan(g)
+    return g
+
+
+cdef inline float float_factor(src_t v, const dst_t* tag, int via, int flags) noexcept nogil:
+    """real_factor of a float32 result before its widening (absorb tests
+    floats: 8 to a vector); NaN or not the same after widening."""
+    cdef dst_t d
+    cdef float f = 0
+    if dst_t is float:
+        convert(v, &d, via)
+        f = d
+        if flags & F_SKIPNAN:
+            if src_t is fcp_c64 or src_t is fcp_c128:
+                f = fcp_selectf(src_nan(v), 1.0, f)
+            else:
+                f = fcp_one_if_nanf(f)
+    return f
+
+
 cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
                           int mul, int flags) noexcept nogil:
     """Multiply accumulator j by v; store it rounded (or wrapped) to the result
@@ -408,10 +457,8 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
     cdef double g
     cdef fcp_c128 c, a
     # & rather than `and`: no branch, so that rows still vectorise (a select)
-    # nancumprod's test of the source; real sources into real results test
-    # the value after the cast instead (the same NaNs), so that a loop has
-    # one element width: a float test before a double product stopped GCC's
-    # vectoriser (float32 rows took 2x plain cumprod's time).
+    # nancumprod's test of the source (real results test theirs in
+    # real_factor).
     cdef bint skip = ((flags & F_SKIPNAN) != 0) & src_nan(v)
     cdef bint exclusive = flags & F_EXCLUSIVE
     if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t:
@@ -474,13 +521,7 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
             else:
                 y[0] = a
     else:
-        convert(v, &d, via)
-        g = <double>d
-        if flags & F_SKIPNAN:
-            if src_t is fcp_c64 or src_t is fcp_c128:
-                g = fcp_select(skip, 1.0, g)
-            else:
-                g = fcp_one_if_nan(g)
+        g = real_factor(v, y, via, flags)
         if exclusive:
             y[0] = <dst_t>ad[j]
         if dst_t is float and (flags & F_NUMPY):
@@ -542,12 +583,115 @@ cdef inline void scan_block(const src_t* x, dst_t* y,
             x += xs_n
             y += ys_n
             i += 1
+    elif b == 1 and (dst_t is double or (dst_t is float and not (flags & F_NUMPY))):
+        chain_absorbing(x, y, n, xs_n, ys_n, via, acc, flags)
     else:
         for i in range(n):
             for j in range(b):
                 acc_step(acc, j, x[j * xs_m], &y[j * ys_m], via, MUL_CHAIN, flags)
             x += xs_n
             y += ys_n
+
+
+cdef inline void chain_absorbing(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t xs_n,
+                                 Py_ssize_t ys_n, int via, char* acc, int flags) noexcept nogil:
+    """One lane of a real result in a double accumulator, as a chain that
+    looks at its accumulator every ABSORB_EVERY elements: once it is 0, a
+    subnormal, inf or NaN (SPEC 7), absorb writes on at memory speed while
+    the factors leave it where it is.  Each subnormal product runs at the
+    latency of microcode (2**25 float64 factors in [0.9, 1.1], stuck at the
+    smallest subnormal: 63 ms as a chain, torch 44, np.copyto of the bytes
+    15).  The look costs one compare every ABSORB_EVERY products."""
+    cdef Py_ssize_t i = 0, k, t
+    while i < n:
+        k = min(n - i, ABSORB_EVERY)
+        for t in range(k):
+            acc_step(acc, 0, x[0], y, via, MUL_CHAIN, flags)
+            x += xs_n
+            y += ys_n
+        i += k
+        if i < n and fcp_absorbing((<double*>acc)[0]):
+            if xs_n == 1 and ys_n == 1:
+                k = absorb(x, y, n - i, 1, 1, via, <double*>acc, flags)
+            else:
+                k = absorb(x, y, n - i, xs_n, ys_n, via, <double*>acc, flags)
+            x += k * xs_n
+            y += k * ys_n
+            i += k
+
+
+cdef inline Py_ssize_t absorb(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t xs_n,
+                              Py_ssize_t ys_n, int via, double* acc, int flags) noexcept nogil:
+    """Scan on from an accumulator *acc that is 0, subnormal, inf or NaN
+    while no factor moves it, and return how many elements that was (the
+    chain takes over from there; *acc is left where they end).
+
+    A NaN accumulator keeps its bits whatever the factor (fcp_mul).  Any
+    other stays at its magnitude A while A * |g| == A, the product the
+    chain would round (|a*g| rounds as A*|g| to nearest even), with its
+    sign flipped by every negative factor: a 0 stays 0 for finite factors,
+    inf for nonzero ones, k units of the subnormal grid for |g| within about
+    0.5/k of 1.  The test is the chain's own product, so it is exact, and
+    it has no dependency from one element to the next: a chunk of factors
+    is tested at once (vectorised) and then written.  The products that a
+    failing chunk tested past the chain's point may raise floating-point
+    flags the chain would not (numpy's errstate): the chunk's flags are put
+    back first.
+
+    A float32 result tests its float factors against the interval of those
+    that stay (fcp_stay_rangef), the same test without widening (1-D
+    float32 stuck at a subnormal: 1.45x np.copyto's time with the product,
+    ...).  It raises no flags where the chain would (underflow), but float32
+    results come here only under torch's semantics, which reports none
+    (numpy's float32 products stay in float: not absorbed)."""
+    cdef double A = fabs(acc[0]), g
+    cdef float lo = 0, hi = 0, f
+    cdef int s = fcp_signbit(acc[0]), bad, neg
+    cdef Py_ssize_t i = 0, c, t
+    cdef dst_t v
+    cdef fcp_flags flags_before
+    if not (dst_t is float or dst_t is double):
+        return 0
+    if isnan(A):
+        v = <dst_t>acc[0]
+        for t in range(n):
+            y[t * ys_n] = v
+        return n
+    if dst_t is float:
+        fcp_stay_rangef(A, &lo, &hi)
+    while i < n:
+        c = min(ABSORB_CHUNK, n - i)
+        flags_before = fcp_fpe_save()
+        bad = 0
+        neg = 0
+        for t in range(c):
+            if dst_t is float:
+                f = float_factor(x[t * xs_n], y, via, flags)
+                bad = bad | (not ((fabsf(f) >= lo) & (fabsf(f) <= hi)))
+                neg = neg | fcp_signbitf(f)
+            else:
+                g = real_factor(x[t * xs_n], y, via, flags)
+                bad = bad | (A * fabs(g) != A)
+                neg = neg | fcp_signbit(g)
+        if bad:
+            fcp_fpe_restore(flags_before)
+            break
+        if neg:
+            for t in range(c):
+                if flags & F_EXCLUSIVE:
+                    y[t * ys_n] = <dst_t>fcp_select(s, -A, A)
+                s = s ^ fcp_signbit(real_factor(x[t * xs_n], y, via, flags))
+                if not (flags & F_EXCLUSIVE):
+                    y[t * ys_n] = <dst_t>fcp_select(s, -A, A)
+        else:
+            v = <dst_t>fcp_select(s, -A, A)
+            for t in range(c):
+                y[t * ys_n] = v
+        x += c * xs_n
+        y += c * ys_n
+        i += c
+    acc[0] = fcp_select(s, -A, A)
+    return i
 
 
 cdef inline int row_descending(const src_t* x, dst_t* y, Py_ssize_t b, int via, char* acc,
