@@ -86,6 +86,9 @@ def main(argv=None):
                        help="only these sections (repeatable; default: all three): torch's "
                             "contract against numpy and torch, fastcumprod.numpy against "
                             "numpy, the scan family against plain cumprod")
+    bench.add_argument("--plot", metavar="FILE.png",
+                       help="also draw the torch section's speed-ups per case into FILE.png "
+                            "(needs matplotlib: pip install 'fastcumprod[plot]')")
     bench.add_argument("--dask", action="store_true",
                        help="instead: fastcumprod.dask against dask's own cumprod and the "
                             "in-memory call, threaded and on a LocalCluster (needs the dask "
@@ -150,6 +153,15 @@ def _bench_command(args, say):
         _bench_dask.run_dask(rounds=args.rounds or 3, select=args.case, print=say)
         return 0
     from . import _bench
+    if args.plot:
+        if "torch" not in (args.section or ["torch"]):
+            say("--plot draws the torch section: add --section torch")
+            return 2
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            say("--plot needs matplotlib: pip install 'fastcumprod[plot]'")
+            return 2
     if not _bench.select_cases(args.full, args.case):
         say(f"no case matches {args.case!r}; the cases: "
             + "; ".join(c.name for c in _bench.CASES))
@@ -158,8 +170,16 @@ def _bench_command(args, say):
     for name, run in (("torch", _bench.run), ("numpy", _bench.run_numpy),
                       ("family", _bench.run_variants)):
         if name in sections:
-            run(full=args.full, rounds=args.rounds or 5, select=args.case, print=say)
+            rows = run(full=args.full, rounds=args.rounds or 5, select=args.case, print=say)
             say()
+            if name == "torch" and args.plot:
+                from . import __version__, _plot, get_num_threads
+                _plot.plot(rows, args.plot,
+                           f"fastcumprod {__version__} at {get_num_threads()} threads; numpy "
+                           f"{_version('numpy')}; torch {_version('torch')}; "
+                           f"{platform.machine()}, {os.cpu_count()} CPUs; best of "
+                           f"{args.rounds or 5}")
+                say(f"plot: {args.plot}")
     return 0
 
 

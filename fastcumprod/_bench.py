@@ -40,15 +40,20 @@ def _contenders(case, x, torch):
     # the floor: a copy of the result's bytes between contiguous arrays
     copy_src = np.ones(out.shape, out.dtype)
     copy_dst = np.empty_like(copy_src)
+    # numpy's and torch's out= of the same layout: their own, so that no
+    # contender finds another's results in its cache.
+    np_out = case.make_out(out.dtype)
     res = {
         "fastcumprod": lambda: cumprod(x, case.dim, dtype=case.result),
         "fcp out=": lambda: cumprod(x, case.dim, dtype=case.result, out=out),
         "numpy": lambda: np.cumprod(x, axis=case.dim, dtype=case.result),
+        "np out=": lambda: np.cumprod(x, axis=case.dim, dtype=case.result, out=np_out),
         "copyto": lambda: np.copyto(copy_dst, copy_src),
     }
     if torch is not None:
         # torch cannot wrap negative strides: it gets a contiguous copy, untimed.
         t = torch.from_numpy(x if all(s >= 0 for s in x.strides) else x.copy())
+        t_out = torch.from_numpy(case.make_out(out.dtype))
         dtype = None if case.result is None else getattr(torch, case.result)
         threads = torch.get_num_threads()
 
@@ -60,6 +65,7 @@ def _contenders(case, x, torch):
                 torch.set_num_threads(threads)
 
         res["torch"] = lambda: torch.cumprod(t, case.dim, dtype=dtype)
+        res["torch out="] = lambda: torch.cumprod(t, case.dim, dtype=dtype, out=t_out)
         res["torch 1 thr"] = torch_one_thread
     return res
 
@@ -79,13 +85,16 @@ def run(full=False, rounds=5, select=None, print=print):
     except ImportError:
         torch = None
     cases = select_cases(full, select)
-    names = ["fastcumprod", "fcp out=", "numpy"] + (["torch", "torch 1 thr"] if torch else []) + ["copyto"]
-    head = f"{'case':28s}" + "".join(f"{n:>12s}" for n in names) + f"{'vs numpy':>10s}"
-    if torch:
-        head += f"{'vs torch':>10s}{'vs torch1':>10s}"
+    names = ["fastcumprod", "fcp out=", "numpy", "np out="]
+    names += (["torch", "torch out=", "torch 1 thr"] if torch else []) + ["copyto"]
+    peers = ["numpy"] + (["torch"] if torch else [])
+    head = (f"{'case':28s}" + "".join(f"{n:>12s}" for n in names) + f"{'vs numpy':>10s}"
+            + (f"{'vs torch':>10s}" if torch else "") + f"{'out= vs':>10s}{'out/copy':>10s}")
     print("times in ms, best of %d interleaved rounds; 'vs X' = time of X / time of "
-          "fastcumprod; 'out/copy' = fcp out= / np.copyto of the result's bytes" % rounds)
-    print(head + f"{'out/copy':>10s}")
+          "fastcumprod, new results; 'out= vs' = the faster of %s into out= / fcp out=; "
+          "'out/copy' = fcp out= / np.copyto of the result's bytes"
+          % (rounds, " and ".join(peers)))
+    print(head)
     rows = []
     for case in cases:
         x = case.make()
@@ -96,19 +105,27 @@ def run(full=False, rounds=5, select=None, print=print):
         _check(case, x, cumprod(x, case.dim, dtype=case.result))
         best = _best_times(contenders, rounds)
         line = f"{case.name:28s}" + "".join(f"{best[n] * 1e3:12.2f}" for n in names)
-        line += f"{best['numpy'] / best['fastcumprod']:10.1f}"
-        if torch:
-            line += f"{best['torch'] / best['fastcumprod']:10.1f}"
-            line += f"{best['torch 1 thr'] / best['fastcumprod']:10.1f}"
+        line += "".join(f"{best[p] / best['fastcumprod']:10.1f}" for p in peers)
+        line += f"{_faster(best, peers, ' out=') / best['fcp out=']:10.1f}"
         line += f"{best['fcp out='] / best['copyto']:10.2f}"
         print(line)
         rows.append((case, best))
     if rows:
-        peers = ["numpy"] + (["torch"] if torch else [])
-        speedups = [min(best[p] for p in peers) / best["fastcumprod"] for _, best in rows]
-        print(f"geometric-mean speedup over {'the faster of numpy and torch' if torch else 'numpy'}: "
-              f"{np.exp(np.mean(np.log(speedups))):.1f}x over {len(rows)} cases")
+        new = [_faster(best, peers) / best["fastcumprod"] for _, best in rows]
+        out = [_faster(best, peers, " out=") / best["fcp out="] for _, best in rows]
+        print(f"geometric-mean speed-up over {' and '.join(peers)}, the faster of them in "
+              f"each case, over {len(rows)} cases: {_geomean(new):.1f}x new results, "
+              f"{_geomean(out):.1f}x into out=")
     return rows
+
+
+def _faster(best, peers, suffix=""):
+    """The faster peer's time (numpy's out= column is 'np out=')."""
+    return min(best[p.replace("numpy", "np") + suffix if suffix else p] for p in peers)
+
+
+def _geomean(values):
+    return float(np.exp(np.mean(np.log(values))))
 
 
 def run_numpy(full=False, rounds=5, select=None, print=print):

@@ -15,17 +15,22 @@ class Case(NamedTuple):
     quick: bool = False       # in the default `bench` run
     out: str = "K"            # out= given: "K" the input's order, "C" C order,
                               # "strided" every other column of a twice-wide array
+    values: str = "near 1"    # the factors: a key of FACTORS
 
     def make(self, seed=0):
-        """The input: values near 1, so that long products stay finite and
-        the timings measure the arithmetic, not inf or denormal slow paths."""
+        """The input: values near 1 by default, so that long products stay
+        finite and the timings measure the arithmetic; the absorbing cases'
+        factors take their lanes to a subnormal, 0, inf or NaN (FACTORS)."""
         rng = np.random.default_rng(seed)
         shape = self.shape[::-1] if self.view == "T" else self.shape
         dtype = np.dtype(self.dtype)
         if dtype.kind in "iu":
             x = rng.integers(1, 3, shape).astype(dtype)
         else:
-            x = rng.uniform(0.999, 1.001, shape)
+            low, high, at_1000 = FACTORS[self.values]
+            x = rng.uniform(low, high, shape)
+            if at_1000 is not None:
+                x[..., 1000] = at_1000
             if dtype.kind == "c":
                 x = x + 1j * rng.uniform(-1e-3, 1e-3, shape)
             x = x.astype(dtype)
@@ -47,6 +52,14 @@ class Case(NamedTuple):
         return np.empty(self.shape, dtype, order=self.order)
 
 
+# (low, high, the factor at index 1000 along the last axis) of floating
+# inputs.  Products of factors in [0.9, 1.1] decay into the subnormals and
+# stay at a few units of the smallest one; [0.5, 1.0] at the smallest; the
+# others reach 0, inf or NaN at element 1000 (docs/contract.md, section 7).
+FACTORS = {"near 1": (0.999, 1.001, None), "[0.9, 1.1]": (0.9, 1.1, None),
+           "[0.5, 1.0]": (0.5, 1.0, None), "0 early": (0.9, 1.1, 0.0),
+           "inf early": (0.9, 1.1, np.inf), "NaN early": (0.9, 1.1, np.nan)}
+
 CASES = [
     Case("1-D float64", (2**24,), "float64", 0, quick=True),
     Case("1-D float32", (2**24,), "float32", 0),
@@ -66,4 +79,12 @@ CASES = [
     Case("strided out= float64 dim 1", (4096, 8192), "float64", 1, out="strided"),
     Case("2**20x16 float64 dim 1", (2**20, 16), "float64", 1),
     Case("F float32 into C out= dim 0", (8192, 4096), "float32", 0, order="F", out="C"),
+    # Lanes that reach an absorbing value (issue 12): at memory speed.
+    Case("1-D float64 in [0.9, 1.1]", (2**25,), "float64", 0, values="[0.9, 1.1]"),
+    Case("1-D float64 in [0.5, 1.0]", (2**25,), "float64", 0, values="[0.5, 1.0]"),
+    Case("1-D float32 in [0.9, 1.1]", (2**25,), "float32", 0, values="[0.9, 1.1]"),
+    Case("1-D float32 in [0.5, 1.0]", (2**25,), "float32", 0, values="[0.5, 1.0]"),
+    Case("1-D float64, 0 early", (2**25,), "float64", 0, values="0 early"),
+    Case("1-D float64, inf early", (2**25,), "float64", 0, values="inf early"),
+    Case("1-D float32, NaN early", (2**25,), "float32", 0, values="NaN early"),
 ]

@@ -64,3 +64,19 @@ def test_warmup_says_what_it_did():
         main(["warmup"])
     """)
     assert "numba drivers ready in" in out and "NUMBA_CACHE_DIR" in out
+
+
+def test_bench_plot_draws_the_measured_rows(tmp_path, capsys):
+    """bench --plot FILE.png: the torch section's rows as a PNG (the plot
+    extra, which the test extra installs)."""
+    png = tmp_path / "speed.png"
+    assert main(["bench", "--case", "2**19x8", "--rounds", "1", "--section", "torch",
+                 "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert f"plot: {png}" in out and "2**19x8 float64 dim 1" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_bench_plot_needs_the_torch_section(tmp_path, capsys):
+    assert main(["bench", "--section", "numpy", "--plot", str(tmp_path / "x.png")]) == 2
+    assert "--section torch" in capsys.readouterr().out
