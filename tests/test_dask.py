@@ -83,8 +83,23 @@ def test_many_chunks_of_one(dtype):
                                                                 exclusive=exclusive))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            assert_identical(fdask.numpy_cumprod(dx, dim).compute(), np.cumprod(x, dim))
-            assert_identical(fdask.numpy_cumprod(dx).compute(), np.cumprod(x))
+            same_bits = assert_identical
+            if x.dtype.kind == "c" and not fnp._KERNELS_MULTIPLY_COMPLEX:
+                # numpy < 2.3 multiplies complex rows with NaN payloads of
+                # its own (fastcumprod.numpy hands such calls to numpy; a
+                # scan in blocks cannot): the same bits but for the payloads
+                # of NaN parts (docs/contract.md, corrections).
+                same_bits = assert_identical_but_nan_payloads
+            same_bits(fdask.numpy_cumprod(dx, dim).compute(), np.cumprod(x, dim))
+            same_bits(fdask.numpy_cumprod(dx).compute(), np.cumprod(x))
+
+
+def assert_identical_but_nan_payloads(actual, expected):
+    parts = [np.stack([a.real, a.imag]) for a in (actual, expected)]
+    assert actual.dtype == expected.dtype and actual.shape == expected.shape
+    assert np.array_equal(np.isnan(parts[0]), np.isnan(parts[1]))
+    assert_identical(np.where(np.isnan(parts[0]), 0, parts[0]),
+                     np.where(np.isnan(parts[1]), 0, parts[1]))
 
 
 @pytest.mark.parametrize("function", ["cumprod", "nancumprod", "cumulative_prod"])

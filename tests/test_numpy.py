@@ -263,3 +263,30 @@ def test_array_api_strict_shapes_and_dtypes():
                 assert ours.shape == theirs.shape
                 assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix(
                     "array_api_strict."))
+
+
+def test_complex_on_numpy_before_2_3_is_numpys_own(monkeypatch):
+    """Regression (Python 3.10, whose last numpy is 2.2): numpy 2.2 multiplies
+    complex rows (accumulate along a non-last axis) with a loop whose NaN
+    payloads differ from the scalar product the kernels follow (numpy >= 2.3;
+    2.2.6: 15 of 782 parts of a 23x17 complex128 array of specials along
+    axis 0).  Where the installed numpy is older than 2.3, complex calls are
+    numpy's own; here that choice is forced and checked to reach numpy."""
+    assert fnp._KERNELS_MULTIPLY_COMPLEX is (np.lib.NumpyVersion(np.__version__) >= "2.3.0")
+    x = values("complex128", 23 * 17, np.random.default_rng(27)).reshape(23, 17)
+    calls = []
+    real_cumprod = np.cumprod
+    monkeypatch.setattr(fnp, "_KERNELS_MULTIPLY_COMPLEX", False)
+    monkeypatch.setattr(np, "cumprod", lambda *a, **k: calls.append(1) or real_cumprod(*a, **k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        actual = fnp.cumprod(x, 0)
+        expected = real_cumprod(x, 0)
+    assert calls, "numpy's own cumprod was not called"
+    assert_identical(actual, expected)
+    calls.clear()
+    monkeypatch.setattr(fnp, "_KERNELS_MULTIPLY_COMPLEX", True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fnp.cumprod(x, 0)
+    assert not calls

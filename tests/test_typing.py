@@ -11,6 +11,8 @@ import fastcumprod
 import fastcumprod.numpy as fnp
 
 SCRIPT = """
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import fastcumprod
@@ -18,12 +20,12 @@ import fastcumprod.numpy as fnp
 
 x: npt.NDArray[np.float64] = np.ones((3, 4))
 out = np.empty((3, 4))
-a: np.ndarray = fastcumprod.cumprod(x, 0)
-b: np.ndarray = fastcumprod.cumprod(x, dim=1, dtype=np.float32, reverse=True, exclusive=True)
-c: np.ndarray = fastcumprod.nancumprod([1.0, float("nan")], 0, out=np.empty(2))
-d: np.ndarray = fnp.cumprod(x)
-e: np.ndarray = fnp.nancumprod(x, axis=0, dtype="float64", out=out)
-f: np.ndarray = fnp.cumulative_prod(x, axis=1, include_initial=True)
+a: np.ndarray[Any, Any] = fastcumprod.cumprod(x, 0)
+b: np.ndarray[Any, Any] = fastcumprod.cumprod(x, dim=1, dtype=np.float32, reverse=True, exclusive=True)
+c: np.ndarray[Any, Any] = fastcumprod.nancumprod([1.0, float("nan")], 0, out=np.empty(2))
+d: np.ndarray[Any, Any] = fnp.cumprod(x)
+e: np.ndarray[Any, Any] = fnp.nancumprod(x, axis=0, dtype="float64", out=out)
+f: np.ndarray[Any, Any] = fnp.cumulative_prod(x, axis=1, include_initial=True)
 fastcumprod.set_backend("cython")
 fastcumprod.set_num_threads(1)
 backend: str = fastcumprod.get_backend()
@@ -31,7 +33,7 @@ threads: int = fastcumprod.get_num_threads()
 with fastcumprod.config(backend="cython", threads=1):
     pass
 scanner = fastcumprod.Scanner(0, function="nancumprod", dtype=np.float64, reverse=True)
-g: np.ndarray = scanner(x[2:])
+g: np.ndarray[Any, Any] = scanner(x[2:])
 g = scanner(x[:2], out=np.empty((2, 4)))
 h, carry = fastcumprod.scan_block(x, 1, None, semantics="numpy")
 h, carry = fastcumprod.scan_block(x, 1, carry, semantics="numpy")
