@@ -91,9 +91,9 @@ def run(full=False, rounds=5, select=None, print=print):
     head = (f"{'case':28s}" + "".join(f"{n:>12s}" for n in names) + f"{'vs numpy':>10s}"
             + (f"{'vs torch':>10s}" if torch else "") + f"{'out= vs':>10s}{'out/copy':>10s}")
     print("times in ms, best of %d interleaved rounds; 'vs X' = time of X / time of "
-          "fastcumprod, new results; 'out= vs' = the faster of %s into out= / fcp out=; "
+          "fastcumprod, new results; 'out= vs' = %s into out= / fcp out=; "
           "'out/copy' = fcp out= / np.copyto of the result's bytes"
-          % (rounds, " and ".join(peers)))
+          % (rounds, "the faster of numpy and torch" if torch else "numpy"))
     print(head)
     rows = []
     for case in cases:
@@ -113,9 +113,10 @@ def run(full=False, rounds=5, select=None, print=print):
     if rows:
         new = [_faster(best, peers) / best["fastcumprod"] for _, best in rows]
         out = [_faster(best, peers, " out=") / best["fcp out="] for _, best in rows]
-        print(f"geometric-mean speed-up over {' and '.join(peers)}, the faster of them in "
-              f"each case, over {len(rows)} cases: {_geomean(new):.1f}x new results, "
-              f"{_geomean(out):.1f}x into out=")
+        over = ("numpy and torch, the faster of them in each case," if torch
+                else "numpy (torch is not installed)")
+        print(f"geometric-mean speed-up over {over} over {len(rows)} cases: "
+              f"{_geomean(new):.1f}x new results, {_geomean(out):.1f}x into out=")
     return rows
 
 
