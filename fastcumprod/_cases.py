@@ -79,6 +79,9 @@ CASES = [
     Case("strided out= float64 dim 1", (4096, 8192), "float64", 1, out="strided"),
     Case("2**20x16 float64 dim 1", (2**20, 16), "float64", 1),
     Case("F float32 into C out= dim 0", (8192, 4096), "float32", 0, order="F", out="C"),
+    # dtype= that casts: through a tile buffer (kernels.pyx: cast_lanes).
+    Case("1-D float64 -> float32", (2**24,), "float64", 0, result="float32"),
+    Case("float32 dim 0 -> float64", (4096, 4096), "float32", 0, result="float64"),
     # Lanes that reach an absorbing value (issue 12): at memory speed.
     Case("1-D float64 in [0.9, 1.1]", (2**25,), "float64", 0, values="[0.9, 1.1]"),
     Case("1-D float64 in [0.5, 1.0]", (2**25,), "float64", 0, values="[0.5, 1.0]"),
