@@ -13,8 +13,8 @@ class Case(NamedTuple):
     view: str = ""            # "T": its transpose; "neg": reversed along dim
     result: Optional[str] = None  # dtype= of the call
     quick: bool = False       # in the default `bench` run
-    out: str = "K"            # out= given: "K" the input's order, "C" C order,
-                              # "strided" every other column of a twice-wide array
+    out: str = "K"            # out= given: "K" the input's order, "C" or "F" that
+                              # order, "strided" every other column of a twice-wide array
     values: str = "near 1"    # the factors: a key of FACTORS
 
     def make(self, seed=0):
@@ -45,8 +45,8 @@ class Case(NamedTuple):
         """The out= the bench passes, of the result's dtype."""
         if self.out == "strided":
             return np.empty(self.shape[:-1] + (2 * self.shape[-1],), dtype)[..., ::2]
-        if self.out == "C":
-            return np.empty(self.shape, dtype)
+        if self.out in ("C", "F"):
+            return np.empty(self.shape, dtype, order=self.out)
         if self.view == "T":
             return np.empty(self.shape[::-1], dtype, order=self.order).T
         return np.empty(self.shape, dtype, order=self.order)
