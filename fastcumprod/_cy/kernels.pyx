@@ -1154,8 +1154,9 @@ cdef void cast_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
     source is cast into a buffer and scanned there by the result type's own
     scan, the lanes' accumulators carried from tile to tile (exact: the same
     products in the same order).  Two passes over a cache-resident tile
-    instead of one fused loop for each of the 97 other pairs: 1.0-1.3x their
-    time (README), and a build of a fifth of the code.  The cast raises the
+    instead of one fused loop for each of the 97 other pairs: 1.0-1.9x their
+    time (docs/performance.md), and a build of a fifth of the code.  Mixed
+    layouts come here too, in square tiles (mixed).  The cast raises the
     floating-point flags the fused loop's casts raised (every element is
     cast once either way)."""
     cdef Py_ssize_t size = sizeof(dst_t), csize = carry_size(y)
