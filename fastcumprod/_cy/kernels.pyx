@@ -94,6 +94,11 @@ cdef enum:
     PRODUCTS = 4
     # Lanes scanned as interleaved chains: 4 hide the 3-4 cycle multiply latency.
     CHAINS = 4
+    # ... where they are at least this long; shorter lanes go one at a time,
+    # and the processor overlaps the chains of consecutive lanes itself (2**24
+    # elements in lanes of 4-16, one thread: 4 chains 0.9-1.3x the time of one
+    # at a time; of 64, 0.65-1.0x; torch 0.7-1.0x).
+    SHORT_CHAIN = 32
     # numpy allows 64 dimensions; the outer odometer keeps a counter for each.
     MAX_OUTER = 64
     # Lanes per ascending chunk of a reverse scan's rows (scan_rows_descending).
@@ -322,7 +327,17 @@ cdef inline void acc_init(char* acc, Py_ssize_t b, const char* carry,
             a32[j] = <acc32_t>(<const uint64_t*>carry)[j] if carry != NULL else 1
         return
     if carry != NULL:
-        memcpy(acc, carry, b * acc_size(tag))
+        # Typed copies, not memcpy: an accumulator moved as bytes is kept in
+        # an integer register (short_lanes).
+        for j in range(b):
+            if dst_t is uint64_t:
+                ai[j] = (<const uint64_t*>carry)[j]
+            elif dst_t is fcp_half:
+                af[j] = (<const float*>carry)[j]
+            elif dst_t is fcp_c64 or dst_t is fcp_c128:
+                ac[j] = (<const fcp_c128*>carry)[j]
+            else:
+                ad[j] = (<const double*>carry)[j]
         return
     for j in range(b):
         if dst_t is uint64_t:
@@ -402,11 +417,17 @@ cdef inline void acc_keep(const char* acc, Py_ssize_t b, char* carry,
     cdef Py_ssize_t j
     if carry == NULL:
         return
-    if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t:
-        for j in range(b):
+    for j in range(b):
+        if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t:
             (<uint64_t*>carry)[j] = (<const acc32_t*>acc)[j]
-    else:
-        memcpy(carry, acc, b * acc_size(tag))
+        elif dst_t is uint64_t:
+            (<uint64_t*>carry)[j] = (<const uint64_t*>acc)[j]
+        elif dst_t is fcp_half:
+            (<float*>carry)[j] = (<const float*>acc)[j]
+        elif dst_t is fcp_c64 or dst_t is fcp_c128:
+            (<fcp_c128*>carry)[j] = (<const fcp_c128*>acc)[j]
+        else:
+            (<double*>carry)[j] = (<const double*>acc)[j]
 
 
 cdef inline bint acc_nan(const char* acc, Py_ssize_t j, const dst_t* tag) noexcept nogil:
@@ -805,6 +826,39 @@ cdef inline Py_ssize_t chain_rows(const src_t* x, dst_t* y, Py_ssize_t i, Py_ssi
     return i
 
 
+cdef inline void short_lanes(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t xs_n,
+                             Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
+                             int via, char* carry, int start, int flags) noexcept nogil:
+    """m lanes shorter than SHORT_CHAIN, one whole lane after another (see
+    SHORT_CHAIN), each with its accumulator in a register: an array of the
+    accumulator's own type, which the compiler replaces by a register of that
+    type (a char array became an integer register, moved to and from the
+    floating-point unit at every product: 5x the time)."""
+    cdef double real[2]
+    cdef uint64_t integer[2]
+    cdef char* one = <char*>integer
+    cdef Py_ssize_t i, j, r, csize = carry_size(y)
+    cdef char* c = NULL
+    if not (dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t):
+        one = <char*>real
+    for j in range(m):
+        if carry != NULL:
+            c = carry + j * csize
+        r = acc_start(one, 1, c, x, 0, y, 0, n, via, start)
+        if flags & F_SKIPNAN:
+            for i in range(r, n):
+                acc_step(one, 0, x[i * xs_n], &y[i * ys_n], via, MUL_CHAIN, flags)
+        else:
+            # flags with F_SKIPNAN known clear: no test of each factor for
+            # NaN (this function is not inlined where flags are constants).
+            for i in range(r, n):
+                acc_step(one, 0, x[i * xs_n], &y[i * ys_n], via, MUL_CHAIN,
+                         flags & ~F_SKIPNAN)
+        acc_keep(one, 1, c, y)
+        x += xs_m
+        y += ys_m
+
+
 cdef inline void scan_pairs(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t xs_n,
                             Py_ssize_t ys_n, int via, uint64_t* carry, int flags) noexcept nogil:
     """One integer lane, two elements a step: integer products are exact
@@ -864,6 +918,9 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
     # How acc_start starts the lanes (F_FIRST is the block's, read at run time).
     cdef int start = (b.flags & F_FIRST) | (flags & F_SKIPNAN)
     cdef char one[16]
+    cdef char lane_carries[CHAINS * 16]
+    cdef char* staged
+    cdef Py_ssize_t spread
     cdef char small[ACC_STACK_BYTES]
     cdef char* acc
     # Rows: as many lanes at once as there is room for accumulators, up to
@@ -880,11 +937,32 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
             else:
                 scan_pairs(x, y, b.n, b.xs_n, b.ys_n, b.via, <uint64_t*>carry, flags)
             return
+    if (b.chains or m == 1) and b.n < SHORT_CHAIN:
+        if b.xs_n == 1 and b.ys_n == 1:
+            short_lanes(x, y, b.n, 1, 1, m, xs_m, ys_m, b.via, carry, start, flags)
+        else:
+            short_lanes(x, y, b.n, b.xs_n, b.ys_n, m, xs_m, ys_m, b.via, carry, start, flags)
+        return
     if b.chains or m == 1:
-        while j0 + CHAINS <= m:
-            scan_chains(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, xs_m, ys_m, b.via,
-                        carry + j0 * csize if carry != NULL else NULL, flags, start)
-            j0 += CHAINS
+        # Each group of chains takes its lanes a quarter of the block apart:
+        # neighbouring lanes interleaved ran at half the speed of one lane at
+        # a time wherever they were shorter than a few thousand elements (2**24
+        # float64 in lanes of 64-1024, a C loop: neighbours 15-27 ms, a quarter
+        # of 256 lanes apart 10-11, far apart 9-10).
+        spread = m // CHAINS
+        while j0 < spread:
+            staged = NULL
+            if carry != NULL:
+                staged = lane_carries
+                for r in range(CHAINS):
+                    memcpy(staged + r * csize, carry + (j0 + r * spread) * csize, csize)
+            scan_chains(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, spread * xs_m,
+                        spread * ys_m, b.via, staged, flags, start)
+            if carry != NULL:
+                for r in range(CHAINS):
+                    memcpy(carry + (j0 + r * spread) * csize, staged + r * csize, csize)
+            j0 += 1
+        j0 = spread * CHAINS
         while j0 < m:
             r = acc_start(one, 1, carry + j0 * csize if carry != NULL else NULL,
                           x + j0 * xs_m, 0, y + j0 * ys_m, 0, b.n, b.via, start)

@@ -1,0 +1,114 @@
+"""Lanes contiguous along the scan (kernels.pyx: lanes_with's chains,
+short_lanes): lanes shorter than SHORT_CHAIN one at a time, longer ones in
+groups of CHAINS chains a quarter of the block of lanes apart, the lanes
+left over one at a time.  These arrays put lanes on both sides of
+SHORT_CHAIN, and lane counts with every remainder modulo CHAINS, through
+every variant, a carry from block to block and the parallel drivers' blocks
+of lanes: the same bits as the reference, torch and numpy."""
+import numpy as np
+import pytest
+
+import fastcumprod
+import fastcumprod.numpy as fnp
+from fastcumprod import _dtypes, _kernels, _reference
+from fastcumprod._layout import plan
+
+from arrays import values
+from conftest import assert_identical, assert_same_as_torch, torch, torch_family
+
+# kernels.pyx: SHORT_CHAIN, CHAINS; fastcumprod._numba: CHAIN_BLOCK.
+SHORT_CHAIN, CHAINS, CHAIN_BLOCK = 32, 4, 256
+LENGTHS = [1, 2, SHORT_CHAIN - 1, SHORT_CHAIN, SHORT_CHAIN + 1, 4 * SHORT_CHAIN + 3]
+LANES = [1, 3, CHAINS, CHAINS + 1, 2 * CHAINS + 3, CHAIN_BLOCK + 1]
+
+DTYPES = [("float64", None), ("float32", None), ("int64", None), ("int16", "int64"),
+          ("float16", None), ("complex128", None), ("complex64", None), ("uint8", "uint8")]
+
+
+def arrays(dtype, result, rng):
+    """(x, dim) with lanes contiguous along dim, of every length and count."""
+    res = np.dtype(result) if result else fastcumprod.cumprod(np.ones(1, dtype), 0).dtype
+    for n in LENGTHS:
+        for m in LANES:
+            x = values(dtype, m * n, rng).reshape(m, n)
+            if res.kind in "iu" and x.dtype.kind in "fc":
+                x = np.where(np.isfinite(x), x, 3).astype(dtype)
+            yield x, 1
+    yield values(dtype, 3 * 5 * 40, rng).reshape(3, 5, 40), 2
+
+
+def test_the_lanes_are_chains():
+    x = np.ones((5, 40))
+    assert plan(x, x, 1).chains and plan(x, x, 1).n == 40
+
+
+@pytest.mark.parametrize("dtype,result", DTYPES)
+def test_chains_of_every_length_and_count(dtype, result):
+    rng = np.random.default_rng(11)
+    for x, dim in arrays(dtype, result, rng):
+        out = fastcumprod.cumprod(x, dim, dtype=result)
+        assert_identical(out, _reference.cumprod(x, dim, dtype=result))
+        assert_same_as_torch(out, x, dim, result)
+
+
+@pytest.mark.parametrize("dtype,result", [("float64", None), ("float32", None),
+                                          ("int16", "int64"), ("complex128", None)])
+def test_chains_in_every_variant(dtype, result):
+    rng = np.random.default_rng(12)
+    for x, dim in arrays(dtype, result, rng):
+        if x.dtype.kind in "fc":
+            x[rng.random(x.shape) < 0.05] = np.nan
+        for reverse, exclusive in [(True, False), (False, True), (True, True)]:
+            out = fastcumprod.cumprod(x, dim, dtype=result, reverse=reverse,
+                                      exclusive=exclusive)
+            assert_identical(out, _reference.cumprod(x, dim, dtype=result, reverse=reverse,
+                                                     exclusive=exclusive))
+            if torch is not None:
+                assert_identical(out, torch_family(x, dim, result, reverse, exclusive))
+        out = fastcumprod.nancumprod(x, dim, dtype=result)
+        assert_identical(out, _reference.nancumprod(x, dim, dtype=result))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "complex64", "float64"])
+def test_numpys_semantics_in_chains(dtype):
+    rng = np.random.default_rng(13)
+    for x, dim in arrays(dtype, None, rng):
+        with np.errstate(all="ignore"):
+            assert_identical(fnp.cumprod(x, dim), np.cumprod(x, dim))
+            assert_identical(fnp.nancumprod(x, dim), np.nancumprod(x, dim))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "complex128", "int8"])
+def test_chains_resume_from_their_carry(dtype):
+    """The kernels scan blocks of every lane, each from the carry the block
+    before it left: each group of chains takes its lanes' carries from a
+    quarter of the block apart, and gives them back there."""
+    rng = np.random.default_rng(14)
+    kernels = _kernels.kernels
+    for x, dim in arrays(dtype, None, rng):
+        y = np.empty(x.shape, _dtypes.result_dtype(x.dtype, None, None))
+        expected = _reference.cumprod(x, dim)
+        n = x.shape[dim]
+        carry = _dtypes.one_carry(y.dtype, x.size // n)
+        index = [slice(None)] * x.ndim
+        cuts = sorted({0, n // 3, n // 2, n})
+        for start, stop in zip(cuts[:-1], cuts[1:]):
+            index[dim] = slice(start, stop)
+            xb, yb = x[tuple(index)], y[tuple(index)]
+            kernels.scan(xb, yb, *plan(xb, yb, dim), carry, 0)
+        assert_identical(y, expected)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])
+def test_numba_drivers_split_chains(dtype):
+    """The drivers hand each thread blocks of lanes (CHAIN_BLOCK): groups of
+    chains within each block."""
+    from fastcumprod import _dispatch
+    if _dispatch._load_numba() is None:
+        pytest.skip(f"numba cannot run here: {_dispatch._numba_broken}")
+    rng = np.random.default_rng(15)
+    for n in (SHORT_CHAIN - 1, SHORT_CHAIN + 5):
+        x = values(dtype, (4 * CHAIN_BLOCK + 7) * n, rng).reshape(-1, n)
+        with fastcumprod.config(backend="numba", threads=2):
+            out = fastcumprod.cumprod(x, 1)
+        assert_identical(out, _reference.cumprod(x, 1))
