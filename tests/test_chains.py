@@ -1,8 +1,8 @@
 """Lanes contiguous along the scan (kernels.pyx: lanes_with's chains,
-short_lanes): lanes shorter than SHORT_CHAIN one at a time, longer ones in
+short_lanes): lanes shorter than SPREAD_CHAIN one at a time, longer ones in
 groups of CHAINS chains a quarter of the block of lanes apart, the lanes
 left over one at a time.  These arrays put lanes on both sides of
-SHORT_CHAIN, and lane counts with every remainder modulo CHAINS, through
+SPREAD_CHAIN, and lane counts with every remainder modulo CHAINS, through
 every variant, a carry from block to block and the parallel drivers' blocks
 of lanes: the same bits as the reference, torch and numpy."""
 import numpy as np
@@ -16,9 +16,9 @@ from fastcumprod._layout import plan
 from arrays import values
 from conftest import assert_identical, assert_same_as_torch, torch, torch_family
 
-# kernels.pyx: SHORT_CHAIN, CHAINS; fastcumprod._numba: CHAIN_BLOCK.
-SHORT_CHAIN, CHAINS, CHAIN_BLOCK = 32, 4, 256
-LENGTHS = [1, 2, SHORT_CHAIN - 1, SHORT_CHAIN, SHORT_CHAIN + 1, 4 * SHORT_CHAIN + 3]
+# kernels.pyx: SPREAD_CHAIN, CHAINS; fastcumprod._numba: CHAIN_BLOCK.
+SPREAD_CHAIN, CHAINS, CHAIN_BLOCK = 32, 4, 256
+LENGTHS = [1, 2, SPREAD_CHAIN - 1, SPREAD_CHAIN, SPREAD_CHAIN + 1, 4 * SPREAD_CHAIN + 3]
 LANES = [1, 3, CHAINS, CHAINS + 1, 2 * CHAINS + 3, CHAIN_BLOCK + 1]
 
 DTYPES = [("float64", None), ("float32", None), ("int64", None), ("int16", "int64"),
@@ -107,7 +107,7 @@ def test_numba_drivers_split_chains(dtype):
     if _dispatch._load_numba() is None:
         pytest.skip(f"numba cannot run here: {_dispatch._numba_broken}")
     rng = np.random.default_rng(15)
-    for n in (SHORT_CHAIN - 1, SHORT_CHAIN + 5):
+    for n in (SPREAD_CHAIN - 1, SPREAD_CHAIN + 5):
         x = values(dtype, (4 * CHAIN_BLOCK + 7) * n, rng).reshape(-1, n)
         with fastcumprod.config(backend="numba", threads=2):
             out = fastcumprod.cumprod(x, 1)

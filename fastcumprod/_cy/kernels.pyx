@@ -94,11 +94,15 @@ cdef enum:
     PRODUCTS = 4
     # Lanes scanned as interleaved chains: 4 hide the 3-4 cycle multiply latency.
     CHAINS = 4
-    # ... where they are at least this long; shorter lanes go one at a time,
-    # and the processor overlaps the chains of consecutive lanes itself (2**24
-    # elements in lanes of 4-16, one thread: 4 chains 0.9-1.3x the time of one
-    # at a time; of 64, 0.65-1.0x; torch 0.7-1.0x).
-    SHORT_CHAIN = 32
+    # Lanes of at least this many elements take each group's CHAINS lanes a
+    # quarter of the block of lanes apart; shorter ones, neighbouring lanes.
+    # Neighbours interleaved ran at half the speed of one lane at a time
+    # wherever the lanes were 32 to a few thousand elements long, and far
+    # apart they stream at the copy's speed (2**24 float64 in lanes of 64-1024,
+    # a C loop: neighbours 15-27 ms, one at a time 9-12, a quarter of 256
+    # lanes apart 10-11, np.copyto 8); lanes of 8-16 keep their neighbours
+    # (one at a time took 1.1-1.4x their time).
+    SPREAD_CHAIN = 32
     # numpy allows 64 dimensions; the outer odometer keeps a counter for each.
     MAX_OUTER = 64
     # Lanes per ascending chunk of a reverse scan's rows (scan_rows_descending).
@@ -327,8 +331,9 @@ cdef inline void acc_init(char* acc, Py_ssize_t b, const char* carry,
             a32[j] = <acc32_t>(<const uint64_t*>carry)[j] if carry != NULL else 1
         return
     if carry != NULL:
-        # Typed copies, not memcpy: an accumulator moved as bytes is kept in
-        # an integer register (short_lanes).
+        # Typed copies, not memcpy: a lone lane's accumulator moved as bytes
+        # was kept in an integer register and moved to the floating-point
+        # unit at every product (lanes of 256 float64: 5x the time).
         for j in range(b):
             if dst_t is uint64_t:
                 ai[j] = (<const uint64_t*>carry)[j]
@@ -826,39 +831,6 @@ cdef inline Py_ssize_t chain_rows(const src_t* x, dst_t* y, Py_ssize_t i, Py_ssi
     return i
 
 
-cdef inline void short_lanes(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t xs_n,
-                             Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
-                             int via, char* carry, int start, int flags) noexcept nogil:
-    """m lanes shorter than SHORT_CHAIN, one whole lane after another (see
-    SHORT_CHAIN), each with its accumulator in a register: an array of the
-    accumulator's own type, which the compiler replaces by a register of that
-    type (a char array became an integer register, moved to and from the
-    floating-point unit at every product: 5x the time)."""
-    cdef double real[2]
-    cdef uint64_t integer[2]
-    cdef char* one = <char*>integer
-    cdef Py_ssize_t i, j, r, csize = carry_size(y)
-    cdef char* c = NULL
-    if not (dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t or dst_t is uint64_t):
-        one = <char*>real
-    for j in range(m):
-        if carry != NULL:
-            c = carry + j * csize
-        r = acc_start(one, 1, c, x, 0, y, 0, n, via, start)
-        if flags & F_SKIPNAN:
-            for i in range(r, n):
-                acc_step(one, 0, x[i * xs_n], &y[i * ys_n], via, MUL_CHAIN, flags)
-        else:
-            # flags with F_SKIPNAN known clear: no test of each factor for
-            # NaN (this function is not inlined where flags are constants).
-            for i in range(r, n):
-                acc_step(one, 0, x[i * xs_n], &y[i * ys_n], via, MUL_CHAIN,
-                         flags & ~F_SKIPNAN)
-        acc_keep(one, 1, c, y)
-        x += xs_m
-        y += ys_m
-
-
 cdef inline void scan_pairs(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t xs_n,
                             Py_ssize_t ys_n, int via, uint64_t* carry, int flags) noexcept nogil:
     """One integer lane, two elements a step: integer products are exact
@@ -920,7 +892,7 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
     cdef char one[16]
     cdef char lane_carries[CHAINS * 16]
     cdef char* staged
-    cdef Py_ssize_t spread
+    cdef Py_ssize_t spread, step, groups, g
     cdef char small[ACC_STACK_BYTES]
     cdef char* acc
     # Rows: as many lanes at once as there is room for accumulators, up to
@@ -937,20 +909,14 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
             else:
                 scan_pairs(x, y, b.n, b.xs_n, b.ys_n, b.via, <uint64_t*>carry, flags)
             return
-    if (b.chains or m == 1) and b.n < SHORT_CHAIN:
-        if b.xs_n == 1 and b.ys_n == 1:
-            short_lanes(x, y, b.n, 1, 1, m, xs_m, ys_m, b.via, carry, start, flags)
-        else:
-            short_lanes(x, y, b.n, b.xs_n, b.ys_n, m, xs_m, ys_m, b.via, carry, start, flags)
-        return
     if b.chains or m == 1:
-        # Each group of chains takes its lanes a quarter of the block apart:
-        # neighbouring lanes interleaved ran at half the speed of one lane at
-        # a time wherever they were shorter than a few thousand elements (2**24
-        # float64 in lanes of 64-1024, a C loop: neighbours 15-27 ms, a quarter
-        # of 256 lanes apart 10-11, far apart 9-10).
-        spread = m // CHAINS
-        while j0 < spread:
+        # Lanes of SPREAD_CHAIN or more: each group of chains takes its lanes
+        # a quarter of the block apart; shorter ones, neighbours (SPREAD_CHAIN).
+        groups = m // CHAINS
+        spread = groups if b.n >= SPREAD_CHAIN else 1
+        step = 1 if b.n >= SPREAD_CHAIN else CHAINS
+        for g in range(groups):
+            j0 = g * step
             staged = NULL
             if carry != NULL:
                 staged = lane_carries
@@ -961,8 +927,7 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
             if carry != NULL:
                 for r in range(CHAINS):
                     memcpy(carry + (j0 + r * spread) * csize, staged + r * csize, csize)
-            j0 += 1
-        j0 = spread * CHAINS
+        j0 = groups * CHAINS
         while j0 < m:
             r = acc_start(one, 1, carry + j0 * csize if carry != NULL else NULL,
                           x + j0 * xs_m, 0, y + j0 * ys_m, 0, b.n, b.via, start)
