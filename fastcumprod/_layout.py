@@ -36,14 +36,30 @@ def plan(x, y, dim):
 
 def lane_axes(x, y, dim):
     """The axes other than dim, outermost first, in the order plan() walks
-    the lanes (and a carry holds their accumulators): by stride, largest
-    first; lanes are independent, so any order is right, and this one walks
-    memory forwards.  (A stable sort: dropping axes of length 1 leaves the
-    others in the same order.)"""
+    the lanes (and a carry holds their accumulators).  Lanes are
+    independent, so any order is right; this one puts innermost the axis
+    with a unit stride in either array (the one with the smallest strides
+    where none has), so that the lanes of a Fortran input into a C out=
+    (or back) run along the other array's unit stride: 3-D float64 F into C
+    along 0, 91 -> 26 ms.  Except where that would scan the lanes as rows
+    that write out across its own unit stride, which lies along dim: each
+    step of the rows then stores into a line of its own, a power of two
+    apart (3-D float32 C into F along 0: 39 -> 78 ms); there the axes go by
+    the sum of their strides.  (A stable sort: dropping axes of length 1
+    leaves the others in the same order.)"""
     xi, yi = x.itemsize, y.itemsize
-    return sorted((a for a in range(x.ndim) if a != dim),
-                  key=lambda a: abs(x.strides[a] // xi) + abs(y.strides[a] // yi),
-                  reverse=True)
+    axes = [a for a in range(x.ndim) if a != dim]
+
+    def strides(a):
+        return abs(x.strides[a] // xi), abs(y.strides[a] // yi)
+
+    order = sorted(axes, key=lambda a: (min(strides(a)), sum(strides(a))), reverse=True)
+    if len(order) > 1:
+        xs_m, ys_m = strides(order[-1])
+        xs_n, ys_n = abs(x.strides[dim] // xi), abs(y.strides[dim] // yi)
+        if xs_n + ys_n > xs_m + ys_m and ys_n == 1 and ys_m != 1:
+            order = sorted(axes, key=lambda a: sum(strides(a)), reverse=True)
+    return order
 
 
 def _plan(x, y, dim):
