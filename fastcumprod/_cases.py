@@ -79,6 +79,9 @@ CASES = [
     Case("strided out= float64 dim 1", (4096, 8192), "float64", 1, out="strided"),
     Case("2**20x16 float64 dim 1", (2**20, 16), "float64", 1),
     Case("F float32 into C out= dim 0", (8192, 4096), "float32", 0, order="F", out="C"),
+    Case("3-D F float64 into C out= dim 0", (64, 512, 512), "float64", 0, order="F", out="C"),
+    # NeRF's transmittance: a product along each ray's samples.
+    Case("rays 2**17x128 float32 dim 1", (2**17, 128), "float32", 1),
     # dtype= that casts: through a tile buffer (kernels.pyx: cast_lanes).
     Case("1-D float64 -> float32", (2**24,), "float64", 0, result="float32"),
     Case("float32 dim 0 -> float64", (4096, 4096), "float32", 0, result="float64"),
