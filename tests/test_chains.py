@@ -112,3 +112,16 @@ def test_numba_drivers_split_chains(dtype):
         with fastcumprod.config(backend="numba", threads=2):
             out = fastcumprod.cumprod(x, 1)
         assert_identical(out, _reference.cumprod(x, 1))
+
+
+def test_a_reverse_scan_walks_long_chains_downwards():
+    """Chains of SPREAD_CHAIN or more flip every axis for a reverse scan
+    (four descending streams); with only dim flipped, each group's lanes
+    came upwards while each lane went down: lanes of 128 float32 took 5.4x
+    the forward scan's time (`bench --case rays --section family`: 4.1x).
+    Shorter chains (neighbours) flip only dim.  The bits are the same either
+    way (test_chains_in_every_variant)."""
+    from fastcumprod._api import _flip_dim_only
+    for n, dim_only in [(SPREAD_CHAIN - 1, True), (SPREAD_CHAIN, False), (128, False)]:
+        x = np.ones((64, n), np.float32)
+        assert _flip_dim_only(x, np.empty_like(x), 1, False, None) is dim_only

@@ -181,6 +181,9 @@ cdef enum:
     F_FIRST = 8
 
 FLAGS = {"exclusive": F_EXCLUSIVE, "skipnan": F_SKIPNAN, "numpy": F_NUMPY, "first": F_FIRST}
+# Chains of at least this many elements interleave lanes a quarter of a block
+# apart (SPREAD_CHAIN): a reverse scan walks them downwards (fastcumprod._api).
+SPREAD_FROM = SPREAD_CHAIN
 # The floating-point exceptions a block reports, by numpy's names.
 FPE = {"divide": FCP_FE_DIVBYZERO, "over": FCP_FE_OVERFLOW, "under": FCP_FE_UNDERFLOW,
        "invalid": FCP_FE_INVALID}
