@@ -146,6 +146,17 @@ def _lanes_contiguous(x, out, d):
                for a in range(x.ndim) if a != d and x.shape[a] > 1)
 
 
+def _mixed(x, out, d):
+    """Whether one of x and out has its unit stride along dim and the other
+    along another axis (a Fortran input into a C out=, or back: the kernels'
+    square tiles read a run of the input downwards, and write out's rows
+    forwards, only where the lanes keep their direction)."""
+    def unit_axes(a):
+        return {k for k in range(a.ndim) if a.shape[k] > 1 and abs(a.strides[k]) == a.itemsize}
+    ux, uo = unit_axes(x), unit_axes(out)
+    return (d in ux and bool(uo - {d})) != (d in uo and bool(ux - {d}))
+
+
 def _flip_dim_only(x, out, d, fresh, carry):
     """How a reverse scan walks memory: along dim backwards only, or along
     every axis (lanes are independent: either is right).  Measured on the
@@ -156,6 +167,9 @@ def _flip_dim_only(x, out, d, fresh, carry):
       every axis flipped); longer ones, whose groups take lanes a quarter of
       a block apart: every axis, four descending streams (lanes of 128
       float32: 5.4x with only dim, 1.0x with every axis; a C loop of each);
+    - mixed layouts (_mixed): only dim (F float32 8192x4096 into a C out=
+      along 0: 3.0-3.8x the forward scan's time with every axis, whose
+      negative unit strides the tiles read and write element by element);
     - rows scanned serially (Cython): every axis, one descending stream
       (float64 m=512..8192: 0.94-1.16x; only dim 1.2-2.0x; int16 into
       int64 1.0-1.1x against 1.2-2.4x);
@@ -165,6 +179,8 @@ def _flip_dim_only(x, out, d, fresh, carry):
       1.0-1.2x against 1.5-1.7x); where the threads take whole outer rows
       (3-D float64 (128, 512, 256) along 1), every axis, as serially
       (1.0x; only dim 1.6-2.6x)."""
+    if _mixed(x, out, d):
+        return True
     if _lanes_contiguous(x, out, d):
         return x.shape[d] < SPREAD_FROM
     if carry is not None or not (kernel_ready(x) and kernel_ready(out)):

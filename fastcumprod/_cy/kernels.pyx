@@ -1140,11 +1140,12 @@ cdef inline void cast_tile(const src_t* x, Py_ssize_t xs_outer, Py_ssize_t xs_in
 
 cdef inline void cast_across(const src_t* x, Py_ssize_t xs_outer, dst_t* buf,
                              Py_ssize_t bs_inner, Py_ssize_t outer, Py_ssize_t inner, int via,
-                             int flags) noexcept nogil:
-    """buf[o + i * bs_inner] = cast_one(x[o * xs_outer + i]): a transpose, in
-    squares of one cache line a side, so that both sides use whole lines
-    (element by element, every store of a run fell in another line of a few
-    L1 sets: 2-D float32 F into C along 0 took 14x np.copyto's time)."""
+                             int flags, bint down=False) noexcept nogil:
+    """buf[o + i * bs_inner] = cast_one(x[o * xs_outer + i]) (down: x[o *
+    xs_outer - i], a reverse scan's run): a transpose, in squares of one
+    cache line a side, so that both sides use whole lines (element by
+    element, every store of a run fell in another line of a few L1 sets:
+    2-D float32 F into C along 0 took 14x np.copyto's time)."""
     cdef Py_ssize_t s = max(4, 64 // <Py_ssize_t>sizeof(dst_t)), o0 = 0, i0, o, i, oe, ie
     while o0 < outer:
         oe = min(o0 + s, outer)
@@ -1153,7 +1154,10 @@ cdef inline void cast_across(const src_t* x, Py_ssize_t xs_outer, dst_t* buf,
             ie = min(i0 + s, inner)
             for o in range(o0, oe):
                 for i in range(i0, ie):
-                    buf[o + i * bs_inner] = cast_one(x[o * xs_outer + i], buf, via, flags)
+                    if down:
+                        buf[o + i * bs_inner] = cast_one(x[o * xs_outer - i], buf, via, flags)
+                    else:
+                        buf[o + i * bs_inner] = cast_one(x[o * xs_outer + i], buf, via, flags)
             i0 = ie
         o0 = oe
 
@@ -1170,6 +1174,9 @@ cdef inline void cast_any(const src_t* x, Py_ssize_t xs_m, Py_ssize_t xs_n, dst_
             cast_tile(x, xs_n, 1, buf, bs, 1, kl, gl, via, flags)
         elif xs_n == 1:
             cast_across(x, xs_m, buf, bs, gl, kl, via, flags)
+        elif xs_n == -1:
+            # A reverse scan of a mixed layout (fastcumprod._api flips only dim).
+            cast_across(x, xs_m, buf, bs, gl, kl, via, flags, True)
         else:
             cast_tile(x, xs_n, xs_m, buf, bs, 1, kl, gl, via, flags)
     else:
