@@ -329,3 +329,47 @@ def test_fast_path_cast_floats_to_small_integers_through_int64(dst):
     assert_identical(fastcumprod.cumprod(x, 0, out=out), expected)
     assert_identical(fastcumprod.cumprod(x.astype(np.float64), 0, out=np.zeros(4, dst)),
                      _reference.cumprod(x.astype(np.float64), 0, dtype=dst))
+
+
+# 14. fastcumprod.numpy kept a float64 lane's first element, a signalling NaN,
+# as its accumulator unquieted: every later element came out with the
+# signalling bits (0x7ff0...01) where numpy's product quiets them
+# (0x7ff8...01).  torch's functions multiply the first element by 1, which
+# quiets it; float32 and float16 accumulators quiet it in their widening.
+
+@pytest.mark.parametrize("name", ["cumprod", "cumulative_prod"])
+def test_numpy_semantics_kept_a_first_signalling_nan_unquieted(name):
+    from fastcumprod import numpy as fnp
+    snan = np.array([0x7FF0000000000001], np.uint64).view(np.float64)[0]
+    lane = np.array([snan, 2.0, 3.0, np.nan, 5.0])
+    cases = [(lane, 0), (np.tile(lane, (300, 1)).T.copy(), 0), (np.tile(lane, (300, 1)), 1),
+             (np.tile(lane, (2, 40000)).reshape(-1, 5), 1)]
+    for x, axis in cases:
+        with np.errstate(invalid="ignore"):
+            expected = getattr(np, name)(x, axis=axis)
+            ours = getattr(fnp, name)(x, axis=axis)
+        assert np.take(bits(expected), 1, axis=axis).ravel()[0] == 0x7FF8000000000001
+        assert_identical(ours, expected)
+
+
+# 15. The reference (the tests' oracle) cast a float32 signalling NaN to
+# float16 with numpy's cast, which keeps it signalling (0x7f800001 to
+# 0x7c01), where torch's cast and the kernels quiet it (0x7e00).  Signalling
+# NaNs are not in the test arrays' values (tests/arrays.py): here they are.
+
+@pytest.mark.parametrize("dtype,dst", [("float32", "float16"), ("float32", None),
+                                       ("float64", None), ("float64", "float32"),
+                                       ("float16", None)])
+def test_reference_kept_signalling_nans_signalling_in_casts_to_float16(dtype, dst):
+    signalling = {"float16": [0x7C01, 0xFD00], "float32": [0x7F800001, 0xFFA00005],
+                  "float64": [0x7FF0000000000001, 0xFFF4000000000005]}[dtype]
+    width = {"float16": np.uint16, "float32": np.uint32, "float64": np.uint64}[dtype]
+    x = np.random.default_rng(15).uniform(0.5, 1.5, (40, 33)).astype(dtype)
+    x.view(width)[::7, ::5] = signalling[0]
+    x.view(width)[3::7, 2::5] = signalling[1]
+    for view, dim in ((x, 0), (x, 1), (x.T, 0), (x[::-1], 1)):
+        ours = fastcumprod.cumprod(view, dim, dtype=dst)
+        assert_identical(ours, _reference.cumprod(view, dim, dtype=dst))
+        assert_same_as_torch(ours, view, dim, dst)
+    if dst == "float16":
+        assert bits(_reference.cumprod(x[:1, :1], 0, dtype=dst))[0, 0] == 0x7E00

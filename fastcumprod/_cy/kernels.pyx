@@ -26,6 +26,7 @@ cdef extern from "fcp.h":
     fcp_c128 fcp_c128_make(double, double) noexcept nogil
     fcp_c128 fcp_c128_select(int, fcp_c128, fcp_c128) noexcept nogil
     double fcp_select(int, double, double) noexcept nogil
+    double fcp_quiet(double) noexcept nogil
     float fcp_selectf(int, float, float) noexcept nogil
     double fcp_one_if_nan(double) noexcept nogil
     float fcp_one_if_nanf(float) noexcept nogil
@@ -383,6 +384,11 @@ cdef inline void acc_set(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
         (<fcp_c128*>acc)[j] = fcp_c128_make(d.re, d.im)
     elif dst_t is fcp_c128:
         (<fcp_c128*>acc)[j] = d
+    elif dst_t is double:
+        # A signalling NaN is stored as it is but accumulates quieted, as
+        # numpy's product of it quiets it (float32 and half accumulators
+        # quiet it in their widening).
+        (<double*>acc)[j] = fcp_select(d != d, fcp_quiet(d), d)
     else:
         (<double*>acc)[j] = <double>d
 
