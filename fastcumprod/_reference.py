@@ -74,8 +74,18 @@ def cast(x, res):
         if x.dtype.kind == "f" and res.kind in "iu":
             return _float_to_int(x.astype(np.float64), FLOAT_TO_INT_VIA[res]).astype(res)
         if res == np.float16 and x.dtype != np.float16:
-            return x.astype(np.float32).astype(res)
+            return _to_half(x.astype(np.float32))
         return x.astype(res)
+
+
+def _to_half(x):
+    """float32 to float16 as x86's conversion (torch's) rounds it: numpy's
+    keeps a signalling NaN signalling (0x7f800001 to 0x7c01), the instruction
+    quiets every NaN and keeps the top of its payload (0x7e00)."""
+    h = x.astype(np.float16)
+    bits = x.view(np.uint32)
+    nan = ((bits >> 16) & 0x8000 | 0x7E00 | (bits >> 13) & 0x3FF).astype(np.uint16)
+    return np.where(np.isnan(x), nan.view(np.float16), h)
 
 
 def _float_to_int(v, via):
