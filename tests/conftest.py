@@ -57,13 +57,21 @@ def torch_cumprod(x, dim, dtype=None):
     uint16/32/64: for those, torch's cast, then its int64 result taken modulo
     2**bits, which is the same wraparound.  torch's float-to-uint32 cast
     depends on the layout (SPEC 2): the rule taken is its scalar loop's,
-    through int64."""
+    through int64.  Its float16 -> float32 cast of a NaN depends on the
+    layout too: the rule taken is its vector loop's."""
     x = np.array(x, dtype=x.dtype.newbyteorder("="), order="C")
     t = torch.from_numpy(x)
     if dtype is not None and np.dtype(dtype) in (np.uint16, np.uint32, np.uint64):
         via = torch.int64 if np.dtype(dtype) == np.uint32 else getattr(torch, np.dtype(dtype).name)
         t = t.to(via).to(torch.int64)
         return torch.cumprod(t, dim).numpy().astype(dtype)
+    if x.dtype == np.float16 and dtype is not None and np.dtype(dtype) == np.float32:
+        # torch's float16 -> float32 cast turns every NaN into 0x7fffffff in
+        # the scalar tail of its loop and keeps sign and payload in its vector
+        # body (torch 2.13): the vector body's rule, which a cast through
+        # float64 gives everywhere (exact for every other value).
+        t = t.to(torch.float64).to(torch.float32)
+        dtype = None
     kwargs = {} if dtype is None else {"dtype": getattr(torch, np.dtype(dtype).name)}
     return torch.cumprod(t, dim, **kwargs).numpy()
 
