@@ -43,6 +43,8 @@ cdef extern from "fcp.h":
     int fcp_signbitf(float) noexcept nogil
     int fcp_absorbing(double) noexcept nogil
     void fcp_stay_rangef(double, float*, float*) noexcept nogil
+    int fcp_moves_down(const double*, Py_ssize_t, double, int, int*) noexcept nogil
+    enum: FCP_MOVES_DOWN
     enum: FCP_FE_OVERFLOW, FCP_FE_UNDERFLOW, FCP_FE_INVALID, FCP_FE_DIVBYZERO
     double fcp_mul(double, double) noexcept nogil
     double fcp_mul_rows(double, double) noexcept nogil
@@ -721,24 +723,29 @@ cdef inline Py_ssize_t absorb(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t
         flags_before = fcp_fpe_save()
         bad = 0
         neg = 0
-        for t in range(c):
-            if dst_t is float:
-                f = float_factor(x[t * xs_n], y, via, flags)
-                bad = bad | (not ((fabsf(f) >= lo) & (fabsf(f) <= hi)))
-                neg = neg | fcp_signbitf(f)
-            elif (flags & F_SKIPNAN) and not (src_t is fcp_c64 or src_t is fcp_c128):
-                # nancumprod: a NaN factor (1 in the chain) leaves A and its
-                # sign where they are, so it is masked out of the test rather
-                # than replaced by 1: the select was a branch that kept the
-                # loop scalar (1-D float64 stuck at a subnormal: 1.8x plain
-                # cumprod's time).  A signalling NaN raises invalid either way.
-                g = real_factor(x[t * xs_n], y, via, flags & ~F_SKIPNAN)
-                bad = bad | ((A * fabs(g) != A) & (g == g))
-                neg = neg | (fcp_signbit(g) & (g == g))
-            else:
-                g = real_factor(x[t * xs_n], y, via, flags)
-                bad = bad | (A * fabs(g) != A)
-                neg = neg | fcp_signbit(g)
+        if src_t is double and dst_t is double and xs_n == -1 and FCP_MOVES_DOWN:
+            # A reverse scan's chunk (fcp_moves_down: GCC kept the loop
+            # downwards scalar).
+            bad = fcp_moves_down(x, c, A, (flags & F_SKIPNAN) != 0, &neg)
+        else:
+            for t in range(c):
+                if dst_t is float:
+                    f = float_factor(x[t * xs_n], y, via, flags)
+                    bad = bad | (not ((fabsf(f) >= lo) & (fabsf(f) <= hi)))
+                    neg = neg | fcp_signbitf(f)
+                elif (flags & F_SKIPNAN) and not (src_t is fcp_c64 or src_t is fcp_c128):
+                    # nancumprod: a NaN factor (1 in the chain) leaves A and its
+                    # sign where they are, so it is masked out of the test rather
+                    # than replaced by 1: the select was a branch that kept the
+                    # loop scalar (1-D float64 stuck at a subnormal: 1.8x plain
+                    # cumprod's time).  A signalling NaN raises invalid either way.
+                    g = real_factor(x[t * xs_n], y, via, flags & ~F_SKIPNAN)
+                    bad = bad | ((A * fabs(g) != A) & (g == g))
+                    neg = neg | (fcp_signbit(g) & (g == g))
+                else:
+                    g = real_factor(x[t * xs_n], y, via, flags)
+                    bad = bad | (A * fabs(g) != A)
+                    neg = neg | fcp_signbit(g)
         if bad:
             fcp_fpe_restore(flags_before)
             break
