@@ -56,7 +56,7 @@ def lane_axes(x, y, dim):
     order = sorted(axes, key=lambda a: (min(strides(a)), sum(strides(a))), reverse=True)
     if len(order) > 1:
         xs_m, ys_m = strides(order[-1])
-        xs_n, ys_n = abs(x.strides[dim] // xi), abs(y.strides[dim] // yi)
+        xs_n, ys_n = strides(dim)
         if xs_n + ys_n > xs_m + ys_m and ys_n == 1 and ys_m != 1:
             order = sorted(axes, key=lambda a: sum(strides(a)), reverse=True)
     return order

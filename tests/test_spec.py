@@ -37,6 +37,10 @@ def test_worked_values(x, dim, kwargs, expected, exact):
         # with torch below.
         assert result.dtype == expected.dtype
         np.testing.assert_allclose(result, expected, rtol=1e-6)
+        # ... and bit for bit against SPEC 3's rule written out (float32
+        # accumulated in float64), whether or not torch is installed.
+        exact = np.multiply.accumulate(np.asarray(x).astype(np.float64)).astype(np.float32)
+        assert_identical(result, exact)
     assert_same_as_torch(result, np.asarray(x), dim, kwargs.get("dtype"))
 
 

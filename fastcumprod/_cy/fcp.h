@@ -253,13 +253,14 @@ static inline void fcp_stay_rangef(double A, float* lo, float* hi)
     fcp_fpe_restore(saved);
 }
 
-/* absorb's test of a chunk of float64 factors read downwards, x[0],
- * x[-1], ..., x[-(c-1)] (a reverse scan's): whether one moves the magnitude
- * A (A * |g| != A, the chain's own product, so the same flags), and in *neg
- * whether one is negative; skipnan: NaN factors masked out (nancumprod).
- * In vectors of 4 read upwards (the test is an OR, so any order gives it):
- * GCC kept the loop downwards scalar (1-D float64 stuck at a subnormal,
- * reverse: 1.7x the forward scan's time). */
+/* absorb's test of float64 factors read downwards, x[0], x[-1], ...,
+ * x[-(c-1)] (a reverse scan's), c a multiple of 4: whether one moves the
+ * magnitude A (A * |g| != A, the chain's own product, so the same flags),
+ * and in *neg whether one is negative; skipnan: NaN factors masked out
+ * (nancumprod).  In vectors of 4 read upwards (the test is an OR, so any
+ * order gives it): GCC kept absorb's loop downwards scalar (1-D float64
+ * stuck at a subnormal, reverse: 1.7x the forward scan's time).  absorb
+ * tests the rest of a chunk itself. */
 #if defined(__AVX__)
 #define FCP_MOVES_DOWN 1
 #else
@@ -279,34 +280,24 @@ static inline int fcp_moves_down(const double* x, ptrdiff_t c, double A, int ski
 {
     const fcp_v4d a = {A, A, A, A};
     const fcp_v4l magnitude = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
-    const fcp_v4l sign_bit = ~magnitude;
     fcp_v4l bad = {0, 0, 0, 0}, sign = {0, 0, 0, 0};
-    ptrdiff_t t = 0;
-    int b, n;
+    ptrdiff_t t;
     if (skipnan) {
-        for (; t + 4 <= c; t += 4) {
+        for (t = 0; t < c; t += 4) {
             fcp_v4d g = *(const fcp_v4d*)(x - t - 3);  /* (aligned(8): unaligned) */
             fcp_v4l counts = (fcp_v4l)(g == g);
             bad |= ((a * (fcp_v4d)((fcp_v4l)g & magnitude)) != a) & counts;
             sign |= (fcp_v4l)g & counts;
         }
     } else {
-        for (; t + 4 <= c; t += 4) {
+        for (t = 0; t < c; t += 4) {
             fcp_v4d g = *(const fcp_v4d*)(x - t - 3);  /* (aligned(8): unaligned) */
             bad |= (a * (fcp_v4d)((fcp_v4l)g & magnitude)) != a;
             sign |= (fcp_v4l)g;
         }
     }
-    b = fcp_any(bad);
-    n = fcp_any(sign & sign_bit);
-    for (; t < c; t++) {
-        double g = x[-t];
-        int counts = !skipnan || g == g;
-        b |= (A * fabs(g) != A) & counts;
-        n |= (signbit(g) != 0) & counts;
-    }
-    *neg = n;
-    return b;
+    *neg = fcp_any(sign & ~magnitude);
+    return fcp_any(bad);
 }
 
 /* Floating values to integer results as torch's x86-64 build casts them

@@ -706,7 +706,7 @@ cdef inline Py_ssize_t absorb(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t
     cdef double A = fabs(acc[0]), g
     cdef float lo = 0, hi = 0, f
     cdef int s = fcp_signbit(acc[0]), bad, neg
-    cdef Py_ssize_t i = 0, c, t
+    cdef Py_ssize_t i = 0, c, t, t0
     cdef dst_t v
     cdef fcp_flags flags_before
     if not (dst_t is float or dst_t is double):
@@ -723,29 +723,30 @@ cdef inline Py_ssize_t absorb(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t
         flags_before = fcp_fpe_save()
         bad = 0
         neg = 0
+        t0 = 0
         if src_t is double and dst_t is double and xs_n == -1 and FCP_MOVES_DOWN:
-            # A reverse scan's chunk (fcp_moves_down: GCC kept the loop
-            # downwards scalar).
-            bad = fcp_moves_down(x, c, A, (flags & F_SKIPNAN) != 0, &neg)
-        else:
-            for t in range(c):
-                if dst_t is float:
-                    f = float_factor(x[t * xs_n], y, via, flags)
-                    bad = bad | (not ((fabsf(f) >= lo) & (fabsf(f) <= hi)))
-                    neg = neg | fcp_signbitf(f)
-                elif (flags & F_SKIPNAN) and not (src_t is fcp_c64 or src_t is fcp_c128):
-                    # nancumprod: a NaN factor (1 in the chain) leaves A and its
-                    # sign where they are, so it is masked out of the test rather
-                    # than replaced by 1: the select was a branch that kept the
-                    # loop scalar (1-D float64 stuck at a subnormal: 1.8x plain
-                    # cumprod's time).  A signalling NaN raises invalid either way.
-                    g = real_factor(x[t * xs_n], y, via, flags & ~F_SKIPNAN)
-                    bad = bad | ((A * fabs(g) != A) & (g == g))
-                    neg = neg | (fcp_signbit(g) & (g == g))
-                else:
-                    g = real_factor(x[t * xs_n], y, via, flags)
-                    bad = bad | (A * fabs(g) != A)
-                    neg = neg | fcp_signbit(g)
+            # A reverse scan's chunk, but for its last c % 4 factors
+            # (fcp_moves_down: GCC kept the loop below scalar downwards).
+            t0 = c - c % 4
+            bad = fcp_moves_down(x, t0, A, (flags & F_SKIPNAN) != 0, &neg)
+        for t in range(t0, c):
+            if dst_t is float:
+                f = float_factor(x[t * xs_n], y, via, flags)
+                bad = bad | (not ((fabsf(f) >= lo) & (fabsf(f) <= hi)))
+                neg = neg | fcp_signbitf(f)
+            elif (flags & F_SKIPNAN) and not (src_t is fcp_c64 or src_t is fcp_c128):
+                # nancumprod: a NaN factor (1 in the chain) leaves A and its
+                # sign where they are, so it is masked out of the test rather
+                # than replaced by 1: the select was a branch that kept the
+                # loop scalar (1-D float64 stuck at a subnormal: 1.8x plain
+                # cumprod's time).  A signalling NaN raises invalid either way.
+                g = real_factor(x[t * xs_n], y, via, flags & ~F_SKIPNAN)
+                bad = bad | ((A * fabs(g) != A) & (g == g))
+                neg = neg | (fcp_signbit(g) & (g == g))
+            else:
+                g = real_factor(x[t * xs_n], y, via, flags)
+                bad = bad | (A * fabs(g) != A)
+                neg = neg | fcp_signbit(g)
         if bad:
             fcp_fpe_restore(flags_before)
             break
@@ -945,8 +946,9 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
         # Lanes of SPREAD_CHAIN or more: each group of chains takes its lanes
         # a quarter of the block apart; shorter ones, neighbours (SPREAD_CHAIN).
         groups = m // CHAINS
-        spread = groups if b.n >= SPREAD_CHAIN else 1
-        step = 1 if b.n >= SPREAD_CHAIN else CHAINS
+        spread, step = 1, CHAINS
+        if b.n >= SPREAD_CHAIN:
+            spread, step = groups, 1
         for g in range(groups):
             j0 = g * step
             staged = NULL
