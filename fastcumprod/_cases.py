@@ -80,6 +80,8 @@ CASES = [
     Case("2**20x16 float64 dim 1", (2**20, 16), "float64", 1),
     Case("F float32 into C out= dim 0", (8192, 4096), "float32", 0, order="F", out="C"),
     Case("3-D F float64 into C out= dim 0", (64, 512, 512), "float64", 0, order="F", out="C"),
+    # A plane of lanes: both unit strides across dim (kernels.pyx: cast_plane).
+    Case("3-D F float64 into C out= dim 1", (64, 512, 512), "float64", 1, order="F", out="C"),
     # NeRF's transmittance: a product along each ray's samples.
     Case("rays 2**17x128 float32 dim 1", (2**17, 128), "float32", 1),
     # dtype= that casts: through a tile buffer (kernels.pyx: cast_lanes).

@@ -4,7 +4,10 @@ from typing import NamedTuple
 class Plan(NamedTuple):
     """Strides are in elements; outer holds (length, x stride, y stride) triples.
     chains: the scanned axis is the faster one, so lanes are scanned as
-    interleaved chains; else as rows of lanes side by side."""
+    interleaved chains; else as rows of lanes side by side.  group: rows of
+    the last outer axis that one kernel call takes with its m lanes, a plane
+    of lanes (x's unit stride along those rows, y's along the lanes: the
+    kernels' plane tiles); 1 elsewhere."""
     outer: tuple
     n: int
     xs_n: int
@@ -13,6 +16,16 @@ class Plan(NamedTuple):
     xs_m: int
     ys_m: int
     chains: bool
+    group: int = 1
+
+
+# A plane of lanes (see Plan.group) is grouped in rows of this many (runs of
+# 128 elements read from x at every step: 3-D Fortran into C along 1 took
+# 5.5-9.4x np.copyto's time, one thread, in groups of 64, 3.7-9.1x in 128;
+# one at a time, 11-19x; kernels.pyx: cast_plane), ...
+PLANE_GROUP = 128
+# ... where its rows and lanes number at least PLANE_SIDE each.
+PLANE_SIDE = 16
 
 
 # Plans of recent geometries: planning in Python costs more than scanning a
@@ -45,8 +58,13 @@ def lane_axes(x, y, dim):
     that write out across its own unit stride, which lies along dim: each
     step of the rows then stores into a line of its own, a power of two
     apart (3-D float32 C into F along 0: 39 -> 78 ms); there the axes go by
-    the sum of their strides.  (A stable sort: dropping axes of length 1
-    leaves the others in the same order.)"""
+    the sum of their strides, unless the innermost has x's unit stride,
+    which the kernels' square tiles pair with y's along dim (the same call,
+    3-D float64 (64, 512, 512): 15.6x np.copyto's time one thread, 3.2-5.0x
+    in tiles).  Where x's and y's unit strides both lie along lane axes,
+    those two go innermost, y's last: a plane of lanes (Plan.group).  (A
+    stable sort: dropping axes of length 1 leaves the others in the same
+    order.)"""
     xi, yi = x.itemsize, y.itemsize
     axes = [a for a in range(x.ndim) if a != dim]
 
@@ -54,12 +72,32 @@ def lane_axes(x, y, dim):
         return abs(x.strides[a] // xi), abs(y.strides[a] // yi)
 
     order = sorted(axes, key=lambda a: (min(strides(a)), sum(strides(a))), reverse=True)
+    plane = _plane_axes(x, y, dim)
+    if plane is not None:
+        return [a for a in order if a not in plane] + list(plane)
     if len(order) > 1:
         xs_m, ys_m = strides(order[-1])
         xs_n, ys_n = strides(dim)
-        if xs_n + ys_n > xs_m + ys_m and ys_n == 1 and ys_m != 1:
+        if xs_n + ys_n > xs_m + ys_m and ys_n == 1 and ys_m != 1 and xs_m != 1:
             order = sorted(axes, key=lambda a: sum(strides(a)), reverse=True)
     return order
+
+
+def _plane_axes(x, y, dim):
+    """(u, v): the axes other than dim along which x and y have their unit
+    strides, where those differ (a Fortran input into a C out=, or back,
+    along a middle axis); else None.  The lanes go with v innermost and u
+    next, which the kernels take as a plane of lanes (Plan.group)."""
+    def unit(a):
+        axes = [d for d in range(a.ndim) if d != dim and a.shape[d] > 1
+                and abs(a.strides[d]) == a.itemsize]
+        return axes[0] if len(axes) == 1 else None
+    u, v = unit(x), unit(y)
+    if u is None or v is None or u == v:
+        return None
+    if x.shape[u] < PLANE_SIDE or x.shape[v] < PLANE_SIDE:
+        return None
+    return u, v
 
 
 def _plan(x, y, dim):
@@ -75,4 +113,7 @@ def _plan(x, y, dim):
     m, xs_m, ys_m = merged.pop() if merged else (1, 0, 0)
     n, xs_n, ys_n = x.shape[dim], x.strides[dim] // xi, y.strides[dim] // yi
     chains = abs(xs_n) + abs(ys_n) <= abs(xs_m) + abs(ys_m)
-    return Plan(tuple(merged), n, xs_n, ys_n, m, xs_m, ys_m, chains)
+    group = 1
+    if merged and abs(merged[-1][1]) == 1 and abs(ys_m) == 1 and _plane_axes(x, y, dim):
+        group = PLANE_GROUP
+    return Plan(tuple(merged), n, xs_n, ys_n, m, xs_m, ys_m, chains, group)

@@ -87,12 +87,15 @@ def _room_for_threads(threads):
 def _params(x, y, plan, via, carry=None, flags=0, fpe=None):
     """The kernels' parameters (PARAMS) of a planned call, as int64."""
     p = np.zeros(len(kernels.PARAMS), np.int64)
+    (_, xs_o, ys_o), = plan.outer[-1:] or ((1, 0, 0),)
     values = {"src": kernels.type_code(x.dtype), "dst": kernels.type_code(y.dtype), "via": via,
               "mode": 0, "x": x.ctypes.data, "y": y.ctypes.data,
               "carry": 0 if carry is None else carry.ctypes.data,
               "n": plan.n, "xs_n": plan.xs_n, "ys_n": plan.ys_n,
               "m": plan.m, "xs_m": plan.xs_m, "ys_m": plan.ys_m, "chains": plan.chains,
-              "flags": flags, "fpe": 0 if fpe is None else fpe.ctypes.data}
+              "flags": flags, "fpe": 0 if fpe is None else fpe.ctypes.data,
+              "m2": 1, "xs_m2": xs_o, "ys_m2": ys_o,
+              "cs_m2": 0 if carry is None else plan.m * carry.itemsize}
     for name, i in kernels.PARAMS.items():
         p[i] = values[name]
     return p
@@ -131,7 +134,7 @@ def compile():
     _room_for_threads(numba.config.NUMBA_NUM_THREADS)
     p = _scan_u64_params()
     i = np.int64
-    drivers.lanes.compile((numba.typeof(i(0)), numba.typeof(p)) + (numba.typeof(i(0)),) * 7)
+    drivers.lanes.compile((numba.typeof(i(0)), numba.typeof(p)) + (numba.typeof(i(0)),) * 8)
     drivers.split.compile((numba.typeof(i(0)), numba.typeof(p), numba.typeof(i(0)),
                            numba.typeof(i(0)), numba.typeof(i(0)), numba.typeof(p)))
     drivers.map_pages.compile(_MAP_PAGES)
@@ -160,7 +163,7 @@ def scan(x, y, plan, threads, fresh=False, carry=None, via=0, flags=0, fpe=None)
         (outer, xs_o, ys_o), = plan.outer or ((1, 0, 0),)
         carry_size = 0 if carry is None else carry.itemsize
         drivers.lanes(i(kernels.BLOCK_ADDRESS), p, i(outer), i(xs_o), i(ys_o), i(x.itemsize),
-                      i(y.itemsize), i(carry_size), i(_width(plan, threads)))
+                      i(y.itemsize), i(carry_size), i(_width(plan, threads)), i(plan.group))
         return True
     finally:
         _busy.release()

@@ -1,16 +1,19 @@
-"""Mixed layouts (kernels.pyx: mixed, cast_lanes): where the input's lanes
-and out='s run in different directions, blocks of TRANSPOSE_MIN elements or
-more are scanned through square tiles, the lanes' accumulators carried from
-tile to tile.  These arrays cross every tile boundary along both axes, on
-2-D and 3-D arrays, along every axis, in both directions (Fortran into C,
-C into Fortran), for every variant: the same bits as the reference, torch
-and numpy."""
+"""Mixed layouts (kernels.pyx: mixed, cast_lanes, cast_plane): where the
+input's lanes and out='s run in different directions, large blocks are
+scanned through square tiles, and planes of lanes (the unit strides of
+both arrays along two other axes than dim: fastcumprod._layout's
+Plan.group) through plane tiles, the lanes' accumulators carried from tile
+to tile.  These arrays cross every tile boundary along every axis, on 2-D,
+3-D and 4-D arrays, along every axis, in both directions (Fortran into C,
+C into Fortran), for every variant, in blocks too: the same bits as the
+reference, torch and numpy."""
 import numpy as np
 import pytest
 
 import fastcumprod
 import fastcumprod.numpy as fnp
-from fastcumprod import _reference
+from fastcumprod import Scanner, _reference
+from fastcumprod._layout import PLANE_GROUP, plan
 
 from arrays import values
 from conftest import assert_identical, assert_same_as_torch, torch, torch_family
@@ -19,6 +22,8 @@ from conftest import assert_identical, assert_same_as_torch, torch, torch_family
 # square fits CAST_BYTES), by the result's itemsize; TRANSPOSE_MIN.
 TILE = {1: 512, 2: 256, 4: 256, 8: 128, 16: 128}
 TRANSPOSE_MIN = 65536
+# kernels.pyx: PLANE_RUN, the bytes of a plane tile's run of lanes.
+PLANE_RUN = 1024
 
 DTYPES = [("float64", None), ("float32", None), ("int16", "int64"), ("float16", None),
           ("complex64", None), ("float64", "float32")]
@@ -26,9 +31,12 @@ DTYPES = [("float64", None), ("float32", None), ("int16", "int64"), ("float16", 
 
 def arrays(dtype, result, rng):
     """(name, x, out, dim) in mixed layouts, crossing the tiles."""
-    t = TILE[np.dtype(result or dtype).itemsize]
-    shapes = [(2 * t + 3, 2 * t + 5), (3, 2 * t + 3, t + 9)]
     res = np.dtype(result) if result else fastcumprod.cumprod(np.ones(1, dtype), 0).dtype
+    t = TILE[res.itemsize]
+    # The last: a plane along 1, a group of rows and a tile's lanes and
+    # more (along 0 and 2) and three tiles' steps.
+    shapes = [(2 * t + 3, 2 * t + 5), (3, 2 * t + 3, t + 9),
+              (PLANE_GROUP + 5, 7, max(16, PLANE_RUN // res.itemsize) + 9)]
     for shape in shapes:
         a = values(dtype, int(np.prod(shape)), rng).reshape(shape)
         if res.kind in "iu" and a.dtype.kind in "fc":
@@ -40,10 +48,17 @@ def arrays(dtype, result, rng):
 
 
 def test_the_arrays_reach_the_tiles():
-    """At least one block of each array is as large as TRANSPOSE_MIN."""
+    """At least one block of each array is as large as TRANSPOSE_MIN, and
+    the 3-D arrays along 1 are planes of lanes in groups of rows, Fortran
+    into C and back."""
     for dtype, result in DTYPES:
-        for _, x, _, dim in arrays(dtype, result, np.random.default_rng(0)):
+        planes = set()
+        for name, x, out, dim in arrays(dtype, result, np.random.default_rng(0)):
             assert x.size >= TRANSPOSE_MIN
+            if plan(x, out, dim).group > 1:
+                assert x.ndim == 3 and dim == 1
+                planes.add(name)
+        assert planes == {"F into C", "C into F", "transposed into C"}
 
 
 @pytest.mark.parametrize("dtype,result", DTYPES)
@@ -90,14 +105,56 @@ def test_numpys_semantics_in_mixed_layouts(dtype, result):
 def test_3d_mixed_lanes_run_along_the_other_arrays_unit_stride():
     """The plan of a 3-D Fortran input into a C out= along 0 takes its lanes
     along out's unit stride (rows written whole: 3-D float64, 91 -> 26 ms),
-    and of a C input into a Fortran out= along 0, not across out's unit
-    stride (rows that store each element a power of two apart: 39 -> 78 ms).
-    Either order gives the same bits (the tests above)."""
-    from fastcumprod._layout import plan
+    and of a C input into a Fortran out= along 0, along the input's, which
+    the square tiles pair with out's along dim (one thread, 3-D float64:
+    across both unit strides, 15.6x np.copyto's time; along the input's,
+    fused 21.6x, in tiles 3.2-5.0x).  Any order gives the same bits (the
+    tests above)."""
     a = np.ones((64, 512, 512), np.float32)
     f_into_c = plan(np.asfortranarray(a), a, 0)
     assert not f_into_c.chains and f_into_c.ys_m == 1 and f_into_c.xs_n == 1
     c_into_f = plan(a, np.asfortranarray(a), 0)
-    assert c_into_f.ys_n == 1 and c_into_f.ys_m == 64
+    assert c_into_f.ys_n == 1 and c_into_f.xs_m == 1
     f_into_c_last = plan(np.asfortranarray(a), a, 2)
     assert f_into_c_last.chains and f_into_c_last.xs_m == 1 and f_into_c_last.ys_n == 1
+
+
+def test_planes_of_4d_arrays_step_their_outer_axes_by_groups():
+    """A 4-D Fortran input into a C out= along 2: a plane of lanes (axes 0
+    and 3) in groups of PLANE_GROUP rows, and another outer axis (1) that
+    the kernels' odometer steps past the groups (and the numba driver
+    splits in tasks of a group)."""
+    rng = np.random.default_rng(8)
+    shape = (PLANE_GROUP + 7, 3, 5, 150)
+    a = values("float64", int(np.prod(shape)), rng).reshape(shape)
+    # The last: x's rows run downwards (a negative unit stride).
+    for x, out in [(np.asfortranarray(a), np.empty(shape)),
+                   (a, np.empty(shape, order="F")),
+                   (np.asfortranarray(a)[::-1], np.empty(shape))]:
+        p = plan(x, out, 2)
+        assert p.group == PLANE_GROUP and len(p.outer) == 2
+        for reverse in (False, True):
+            fastcumprod.cumprod(x, 2, out=out, reverse=reverse)
+            assert_identical(out, _reference.cumprod(x, 2, reverse=reverse))
+            if torch is not None:
+                assert_identical(out, torch_family(x, 2, None, reverse, False))
+
+
+@pytest.mark.parametrize("dtype,result", [("float64", None), ("float32", None),
+                                          ("int16", "int64")])
+def test_planes_carry_their_lanes_between_blocks(dtype, result):
+    """Blocks along a plane's scanned axis (Scanner): every block's rows
+    and lanes start from the carry, in the order the plan walks them."""
+    rng = np.random.default_rng(9)
+    res = np.dtype(result) if result else np.dtype(dtype)
+    for name, x, out, dim in arrays(dtype, result, rng):
+        if plan(x, out, dim).group == 1:
+            continue
+        n = x.shape[dim]
+        for reverse, exclusive in [(False, False), (True, True)]:
+            scanner = Scanner(dim, dtype=result, reverse=reverse, exclusive=exclusive)
+            edges = [(0, 2), (2, 3), (3, n)][::-1 if reverse else 1]
+            for a, b in edges:
+                scanner(x[:, a:b], out=out[:, a:b])
+            assert_identical(out, _reference.cumprod(x, dim, dtype=result, reverse=reverse,
+                                                     exclusive=exclusive).astype(res))

@@ -119,17 +119,23 @@ cdef enum:
     # a tile of this many bytes at a time (L2-resident between the passes):
     # 4 or more rows of as many lanes as ACC_BYTES of accumulators hold.
     CAST_BYTES = 262144
-    # Blocks of at least this many elements in mixed layouts go through
-    # square tiles (cast_lanes); smaller ones stay in the cache anyway.
+    # Mixed layouts go through square tiles (cast_lanes: mixed) in blocks
+    # of at least this many elements, or ...
     TRANSPOSE_MIN = 65536
-    # ... and this many lanes and elements: across fewer, the strided side
-    # touches a few cache lines at a time, which the fused loops stream.
+    # ... whose lanes lie at least this many bytes apart on the side that
+    # does not run along them: there the fused loops' lines of a step fall
+    # in a few cache sets (3-D float64 Fortran into C along 0, blocks of
+    # 64x512: fused 8.1x np.copyto's time, tiles 4.2x); ...
+    TRANSPOSE_FAR = 4096
+    # ... and of this many lanes and elements: across fewer, the strided
+    # side touches a few cache lines at a time, which the fused loops stream.
     TRANSPOSE_SIDE = 16
-    # ... where one array has a unit stride along the lanes and the other
-    # along the scan (the tiles pair them), and the result's runs are this
-    # long: 3-D float32 C into F along 0, runs of 64 written, took 2.7x the
-    # fused loops' time through the tiles.
-    TRANSPOSE_RUN = 128
+    # Plane tiles (cast_plane): the bytes of a run of lanes written to y, and
+    # of the tile (L2-resident; with fastcumprod._layout's PLANE_GROUP of 128
+    # rows, best of the 512-1024-byte runs and 256-512 KiB tiles tried: 3-D
+    # float64 and float32 Fortran into C along 1 and back).
+    PLANE_RUN = 1024
+    PLANE_BYTES = 524288
 
 
 # What one kernel call scans: m lanes of n elements (strides in elements),
@@ -149,6 +155,11 @@ cdef struct Block:
     bint chains
     int flags
     int* fpe
+    # m2 rows of the m lanes (a second lane axis, outside m: fastcumprod._layout's
+    # group), xs_m2 and ys_m2 apart, their carries cs_m2 bytes apart; 1 for
+    # one row.  Several rows make a plane of lanes that mixed layouts scan
+    # through plane tiles (cast_lanes); other blocks take them one at a time.
+    Py_ssize_t m2, xs_m2, ys_m2, cs_m2
 
 # What a call does: scan (write y, and the carry if any), or, for one integer
 # lane, only multiply its product into the carry (the first pass of a split
@@ -160,11 +171,11 @@ cdef enum:
 # fills them): Block's fields in this order.
 cdef enum:
     P_SRC, P_DST, P_VIA, P_MODE, P_X, P_Y, P_CARRY, P_N, P_XS_N, P_YS_N, P_M, P_XS_M, P_YS_M, P_CHAINS
-    P_FLAGS, P_FPE, P_COUNT
+    P_FLAGS, P_FPE, P_M2, P_XS_M2, P_YS_M2, P_CS_M2, P_COUNT
 
 PARAMS = {name: i for i, name in enumerate(
     ("src", "dst", "via", "mode", "x", "y", "carry", "n", "xs_n", "ys_n", "m", "xs_m", "ys_m",
-     "chains", "flags", "fpe"))}
+     "chains", "flags", "fpe", "m2", "xs_m2", "ys_m2", "cs_m2"))}
 
 # The variants of a scan, one bit each (SPEC 8-9), passed down as constants
 # so that each combination compiles to a loop of its own (scan_lanes): no
@@ -1120,7 +1131,7 @@ cdef inline void by_src(dst_t* y, const Block* b) noexcept nogil:
 cdef inline void own_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
     """A pair with loops of its own: those, or square tiles through a buffer
     where the layouts are mixed (cast_lanes)."""
-    if mixed(b):
+    if b.m2 > 1 or mixed(b, sizeof(src_t), sizeof(dst_t)):
         cast_lanes(x, y, b)
     else:
         scan_lanes(x, y, b)
@@ -1229,16 +1240,120 @@ cdef inline void cast_any(const src_t* x, Py_ssize_t xs_m, Py_ssize_t xs_n, dst_
             cast_tile(x, xs_m, xs_n, buf, bs, 1, gl, kl, via, flags)
 
 
-cdef inline bint mixed(const Block* b) noexcept nogil:
+cdef inline bint mixed(const Block* b, Py_ssize_t xsize, Py_ssize_t ysize) noexcept nogil:
     """Whether the source's lanes and the result's run in different
     directions (a Fortran input into a C out=) with unit strides the square
     tiles of cast_lanes can pair, in a block large enough to leave the
-    cache: the fused loops read or write one of the two across its rows
-    (F float32 8192x4096 into C along 0: 9x np.copyto's time, 3.7x in
-    tiles)."""
-    return (b.m >= TRANSPOSE_SIDE and b.n >= TRANSPOSE_SIDE and b.n * b.m >= TRANSPOSE_MIN
-            and ((labs(b.xs_n) == 1 and labs(b.ys_m) == 1 and b.m >= TRANSPOSE_RUN)
-                 or (labs(b.xs_m) == 1 and labs(b.ys_n) == 1 and b.n >= TRANSPOSE_RUN)))
+    cache or with lanes far apart (TRANSPOSE_FAR): the fused loops read or
+    write one of the two across its rows (F float32 8192x4096 into C along
+    0: 9x np.copyto's time, 3.7x in tiles).  Where x runs along the lanes,
+    only with as many lanes as steps: fewer, long lanes stream y's runs
+    (3-D float64 Fortran into C along 2, 64 lanes of 512: fused 2.7x,
+    tiles 3.5x; C into Fortran along 0, 512 lanes of 64: 21.5x and 3.2x).
+    The sizes are x's and y's itemsizes."""
+    if b.m < TRANSPOSE_SIDE or b.n < TRANSPOSE_SIDE:
+        return False
+    if labs(b.xs_n) == 1 and labs(b.ys_m) == 1:
+        return b.n * b.m >= TRANSPOSE_MIN or labs(b.xs_m) * xsize >= TRANSPOSE_FAR
+    if labs(b.xs_m) == 1 and labs(b.ys_n) == 1:
+        return (b.n * b.m >= TRANSPOSE_MIN
+                or (b.m >= b.n and labs(b.ys_m) * ysize >= TRANSPOSE_FAR))
+    return False
+
+
+cdef inline bint plane(const Block* b) noexcept nogil:
+    """Whether the block's rows (m2 > 1) make a plane of lanes that x runs
+    along the rows of (xs_m2 = +-1) and y along the lanes (ys_m = +-1): a
+    transpose at every step, which cast_plane's tiles pair.  Only such
+    layouts have rows grouped (fastcumprod._layout); any other block with
+    rows takes them one at a time (run_block)."""
+    return b.m2 > 1 and b.mode == MODE_SCAN and labs(b.xs_m2) == 1 and labs(b.ys_m) == 1
+
+
+cdef void cast_plane(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
+    """A plane of lanes (plane: m2 rows of m lanes, neither along dim) in
+    tiles of the m2 rows, g lanes and k steps: at each step the rows' runs
+    in x are transposed into the buffer (cast_across: runs of lanes, as y
+    has them), then each row of the tile is scanned from there by the result
+    type's rows scan, the lanes' accumulators carried from tile to tile
+    (exact: the same products in the same order).  The fused loops read one
+    element of each line of x at every step, and read each line m2 times
+    (3-D float64 Fortran into C along 1: 10.8x np.copyto's time, one
+    thread).  Casts as cast_lanes does."""
+    cdef Py_ssize_t size = sizeof(dst_t), csize = carry_size(y), r = b.m2
+    cdef Py_ssize_t pad = max(1, 64 // size), g = min(b.m, max(16, PLANE_RUN // size))
+    cdef Py_ssize_t rs = g + pad, ks, k, used, j0, i0, gl, kl, s, i, c
+    cdef Py_ssize_t col = max(4, 64 // size)
+    cdef char* mem
+    cdef char* own_carry
+    cdef dst_t* buf
+    cdef Block sub
+    cdef int flags = b.flags & ~(F_SKIPNAN | F_FIRST), first
+    cdef bint down = b.xs_m2 < 0
+    # The buffer: k steps, r rows a step, rs apart, g lanes a row; a step
+    # a cache line more than its rows apart (the rows of a column of steps
+    # in different cache sets).
+    ks = r * rs + pad
+    k = max(1, min(b.n, (PLANE_BYTES // size) // ks))
+    used = (k * ks * size + 15) & ~15
+    mem = <char*>malloc(used + r * g * csize)
+    if mem == NULL:
+        # Out of memory for the tile: the rows one at a time.
+        sub = b[0]
+        sub.m2 = 1
+        for i in range(r):
+            sub.x = <const char*>(x + i * b.xs_m2)
+            sub.y = <char*>(y + i * b.ys_m2)
+            sub.carry = NULL if b.carry == NULL else b.carry + i * b.cs_m2
+            cast_lanes(x + i * b.xs_m2, y + i * b.ys_m2, &sub)
+        return
+    buf = <dst_t*>mem
+    own_carry = mem + used
+    sub = b[0]
+    sub.m2 = 1
+    sub.src = sub.dst
+    sub.chains = False
+    sub.xs_n, sub.xs_m = ks, 1
+    j0 = 0
+    while j0 < b.m:
+        gl = min(g, b.m - j0)
+        if b.carry == NULL:
+            carry_one(own_carry, r * gl, y)
+        sub.m = gl
+        # F_FIRST: the lanes start from their first element (acc_start), in
+        # the first tile only.
+        first = b.flags & F_FIRST
+        i0 = 0
+        while i0 < b.n:
+            kl = min(k, b.n - i0)
+            # A column of lanes through every step of the tile at a time: a
+            # few streams of x at once, not one for every lane (all lanes a
+            # step at a time: 5.6-8.5x np.copyto's time).  F_SKIPNAN a
+            # constant of the cast's loop (as in cast_lanes).
+            c = 0
+            while c < gl:
+                for s in range(kl):
+                    if b.flags & F_SKIPNAN:
+                        cast_across(x + (i0 + s) * b.xs_n + (j0 + c) * b.xs_m, b.xs_m,
+                                    buf + s * ks + c, rs, min(col, gl - c), r, b.via, F_SKIPNAN,
+                                    down)
+                    else:
+                        cast_across(x + (i0 + s) * b.xs_n + (j0 + c) * b.xs_m, b.xs_m,
+                                    buf + s * ks + c, rs, min(col, gl - c), r, b.via, 0, down)
+                c += col
+            sub.n = kl
+            sub.flags = flags | first
+            for i in range(r):
+                if b.carry != NULL:
+                    sub.carry = b.carry + i * b.cs_m2 + j0 * csize
+                else:
+                    sub.carry = own_carry + i * gl * csize
+                sub.y = <char*>(y + i * b.ys_m2 + j0 * b.ys_m + i0 * b.ys_n)
+                scan_lanes(<const dst_t*>(buf + i * rs), <dst_t*>sub.y, &sub)
+            first = 0
+            i0 += kl
+        j0 += gl
+    free(mem)
 
 
 cdef void cast_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
@@ -1261,8 +1376,11 @@ cdef void cast_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
     cdef char* carry
     cdef char* own_carry
     cdef Block sub
-    cdef bint rows = not (b.chains or b.m == 1), across = mixed(b)
+    cdef bint rows = not (b.chains or b.m == 1), across = mixed(b, sizeof(src_t), sizeof(dst_t))
     cdef int flags = b.flags & ~(F_SKIPNAN | F_FIRST)
+    if b.m2 > 1:
+        cast_plane(x, y, b)
+        return
     # Tiles: a group of g lanes, k elements of each.  Chains: up to CHAINS
     # lanes, each contiguous in the buffer (scan_chains).  Rows: as many
     # lanes as lanes_with scans at once (whole rows of a C array are one
@@ -1350,13 +1468,37 @@ cdef void run_block(const Block* b) noexcept nogil:
     """The block's specialisation, by the type codes of x and y; with fpe,
     the floating-point exceptions its arithmetic raised are ORed there
     (this thread's flags are cleared first)."""
-    if b.n == 0 or b.m == 0:
+    cdef Block row
+    cdef Py_ssize_t i
+    if b.n == 0 or b.m == 0 or b.m2 == 0:
         return
     if b.fpe != NULL:
         fcp_fpe_clear()
-    by_dst(b)
+    if b.m2 > 1 and not plane(b):
+        row = b[0]
+        row.m2 = 1
+        for i in range(b.m2):
+            row.x = b.x + i * b.xs_m2 * code_size(b.src)
+            row.y = b.y + i * b.ys_m2 * code_size(b.dst)
+            row.carry = NULL if b.carry == NULL else b.carry + i * b.cs_m2
+            by_dst(&row)
+    else:
+        by_dst(b)
     if b.fpe != NULL:
         fcp_fpe_collect(b.fpe)
+
+
+cdef inline Py_ssize_t code_size(int code) noexcept nogil:
+    """Bytes of an element of a type code."""
+    if code == SRC_I8 or code == SRC_U8:
+        return 1
+    if code == SRC_I16 or code == SRC_U16 or code == SRC_F16:
+        return 2
+    if code == SRC_I32 or code == SRC_U32 or code == SRC_F32:
+        return 4
+    if code == SRC_C128:
+        return 16
+    return 8
 
 
 cdef inline void by_dst(const Block* b) noexcept nogil:
@@ -1394,6 +1536,7 @@ cdef void fcp_block(const int64_t* p) noexcept nogil:
     b.chains = p[P_CHAINS]
     b.flags = p[P_FLAGS]
     b.fpe = <int*><size_t>p[P_FPE]
+    b.m2, b.xs_m2, b.ys_m2, b.cs_m2 = p[P_M2], p[P_XS_M2], p[P_YS_M2], p[P_CS_M2]
     run_block(&b)
 
 
@@ -1444,11 +1587,12 @@ def scan_contiguous(cnp.ndarray x, cnp.ndarray y, int dim):
 
 def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_n,
          Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
-         bint chains, cnp.ndarray carry=None, int via=VIA_I64, int flags=0,
-         cnp.ndarray fpe=None):
+         bint chains, Py_ssize_t group=1, cnp.ndarray carry=None, int via=VIA_I64,
+         int flags=0, cnp.ndarray fpe=None):
     """y = cumprod(x) over the plan of fastcumprod._layout (strides in elements).
 
-    outer holds (length, x stride, y stride) triples.  carry: the lanes'
+    outer holds (length, x stride, y stride) triples; group: rows of the last
+    outer axis a block takes (Block.m2).  carry: the lanes'
     accumulators (outer lanes first, m a row, C order, the accumulator dtype
     of y's dtype), which the scan starts from and leaves the lanes' products
     in; None: from 1.  via: how a floating x becomes an integer y (VIA).
@@ -1461,9 +1605,11 @@ def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_
     cdef Py_ssize_t idx[MAX_OUTER]
     cdef Block b
     cdef int d, nouter = len(outer)
-    cdef Py_ssize_t xi = cnp.PyArray_ITEMSIZE(x), yi = cnp.PyArray_ITEMSIZE(y), lane_bytes
+    cdef Py_ssize_t xi = cnp.PyArray_ITEMSIZE(x), yi = cnp.PyArray_ITEMSIZE(y), lane_bytes, step
     if nouter > MAX_OUTER:
         raise ValueError("more outer dimensions than numpy allows")
+    if group < 1 or (group > 1 and nouter == 0):
+        raise ValueError("group takes rows of an outer axis: 1, or more with one")
     for d in range(nouter):
         oshape[d], xs_o[d], ys_o[d] = outer[d]
         idx[d] = 0
@@ -1477,24 +1623,32 @@ def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_
         raise TypeError("fpe must be an intc array")
     b.fpe = NULL if fpe is None else <int*>cnp.PyArray_DATA(fpe)
     lane_bytes = m * (0 if carry is None else cnp.PyArray_ITEMSIZE(carry))
+    b.m2, b.xs_m2, b.ys_m2, b.cs_m2 = 1, 0, 0, lane_bytes
+    if nouter > 0:
+        b.m2 = min(group, oshape[nouter - 1])
+        b.xs_m2, b.ys_m2 = xs_o[nouter - 1], ys_o[nouter - 1]
     if m == 0 or n == 0:
         return
     with nogil:
         while True:
             run_block(&b)
-            # the next outer index, odometer-wise
+            if b.carry != NULL:
+                b.carry += lane_bytes * b.m2
+            # the next outer index, odometer-wise (the last axis by its rows
+            # a block takes)
             d = nouter - 1
             while d >= 0:
-                idx[d] += 1
-                b.x += xs_o[d] * xi
-                b.y += ys_o[d] * yi
+                step = b.m2 if d == nouter - 1 else 1
+                idx[d] += step
                 if idx[d] < oshape[d]:
+                    b.x += xs_o[d] * step * xi
+                    b.y += ys_o[d] * step * yi
                     break
-                b.x -= xs_o[d] * oshape[d] * xi
-                b.y -= ys_o[d] * oshape[d] * yi
+                b.x -= xs_o[d] * (idx[d] - step) * xi
+                b.y -= ys_o[d] * (idx[d] - step) * yi
                 idx[d] = 0
                 d -= 1
             if d < 0:
                 break
-            if b.carry != NULL:
-                b.carry += lane_bytes
+            if nouter > 0:
+                b.m2 = min(group, oshape[nouter - 1] - idx[nouter - 1])

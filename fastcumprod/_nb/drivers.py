@@ -17,6 +17,7 @@ P_SRC, P_DST, P_MODE = PARAMS["src"], PARAMS["dst"], PARAMS["mode"]
 P_X, P_Y, P_CARRY = PARAMS["x"], PARAMS["y"], PARAMS["carry"]
 P_N, P_XS_N, P_YS_N = PARAMS["n"], PARAMS["xs_n"], PARAMS["ys_n"]
 P_M, P_XS_M, P_YS_M = PARAMS["m"], PARAMS["xs_m"], PARAMS["ys_m"]
+P_M2 = PARAMS["m2"]
 MODE_SCAN, MODE_PRODUCT = 0, 1
 # Bytes between the writes that map the pages of a fresh result (a huge page
 # needs one of its 512).
@@ -41,28 +42,31 @@ def _call(typingctx, address, params):
 
 
 @njit(nogil=True, cache=True)
-def _block(address, p, x, y, carry, n, m):
-    """Call the kernel on a block of p's call: x, y, carry as addresses."""
+def _block(address, p, x, y, carry, n, m, m2=1):
+    """Call the kernel on a block of p's call: x, y, carry as addresses, m2
+    rows of m lanes."""
     q = p.copy()
-    q[P_X], q[P_Y], q[P_CARRY], q[P_N], q[P_M] = x, y, carry, n, m
+    q[P_X], q[P_Y], q[P_CARRY], q[P_N], q[P_M], q[P_M2] = x, y, carry, n, m, m2
     _call(address, q)
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def lanes(address, p, outer, xs_o, ys_o, xi, yi, carry_size, width):
+def lanes(address, p, outer, xs_o, ys_o, xi, yi, carry_size, width, group):
     """The m lanes of `outer` rows (p's strides, the rows' x and y strides
-    xs_o, ys_o in elements), in blocks of `width` lanes, one block a task.
+    xs_o, ys_o in elements), in blocks of `group` rows (a plane of lanes:
+    fastcumprod._layout's Plan.group) and `width` lanes, one block a task.
     carry_size: bytes of a lane's accumulator, where p has a carry."""
     m = p[P_M]
     blocks = (m + width - 1) // width
-    for t in prange(outer * blocks):
-        o = t // blocks
-        j0 = (t - o * blocks) * width
+    groups = (outer + group - 1) // group
+    for t in prange(groups * blocks):
+        o = (t // blocks) * group
+        j0 = (t % blocks) * width
         carry = p[P_CARRY] + (o * m + j0) * carry_size if p[P_CARRY] else 0
         _block(address, p,
                p[P_X] + (o * xs_o + j0 * p[P_XS_M]) * xi,
                p[P_Y] + (o * ys_o + j0 * p[P_YS_M]) * yi,
-               carry, p[P_N], min(width, m - j0))
+               carry, p[P_N], min(width, m - j0), min(group, outer - o))
 
 
 @njit(parallel=True, nogil=True, cache=True)
