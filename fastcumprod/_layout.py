@@ -24,8 +24,12 @@ class Plan(NamedTuple):
 # 5.5-9.4x np.copyto's time, one thread, in groups of 64, 3.7-9.1x in 128;
 # one at a time, 11-19x; kernels.pyx: cast_plane), ...
 PLANE_GROUP = 128
-# ... where its rows and lanes number at least PLANE_SIDE each.
+# ... where its rows and lanes number at least PLANE_SIDE each and the array
+# has TILES_MIN elements or more: smaller ones stay in the L2 cache, where the
+# fused loops keep up (3-D (32, 32, 32) along 1: planes took 1.2-1.5x their
+# time, (16, 16, 256) 0.15-0.74x, (64, 64, 64) 0.13-0.71x).
 PLANE_SIDE = 16
+TILES_MIN = 1 << 16
 
 
 # Plans of recent geometries: planning in Python costs more than scanning a
@@ -59,9 +63,10 @@ def lane_axes(x, y, dim):
     step of the rows then stores into a line of its own, a power of two
     apart (3-D float32 C into F along 0: 39 -> 78 ms); there the axes go by
     the sum of their strides, unless the innermost has x's unit stride,
-    which the kernels' square tiles pair with y's along dim (the same call,
-    3-D float64 (64, 512, 512): 15.6x np.copyto's time one thread, 3.2-5.0x
-    in tiles).  Where x's and y's unit strides both lie along lane axes,
+    which the kernels' square tiles pair with y's along dim in arrays of
+    TILES_MIN elements or more (the same call, 3-D float64 (64, 512, 512):
+    15.6x np.copyto's time one thread, 3.2-5.0x in tiles; (16, 32, 32)
+    float32: 3.2x the fused loops' time in the other order).  Where x's and y's unit strides both lie along lane axes,
     those two go innermost, y's last: a plane of lanes (Plan.group).  (A
     stable sort: dropping axes of length 1 leaves the others in the same
     order.)"""
@@ -78,7 +83,8 @@ def lane_axes(x, y, dim):
     if len(order) > 1:
         xs_m, ys_m = strides(order[-1])
         xs_n, ys_n = strides(dim)
-        if xs_n + ys_n > xs_m + ys_m and ys_n == 1 and ys_m != 1 and xs_m != 1:
+        tiles = xs_m == 1 and x.size >= TILES_MIN
+        if xs_n + ys_n > xs_m + ys_m and ys_n == 1 and ys_m != 1 and not tiles:
             order = sorted(axes, key=lambda a: sum(strides(a)), reverse=True)
     return order
 
@@ -95,7 +101,7 @@ def _plane_axes(x, y, dim):
     u, v = unit(x), unit(y)
     if u is None or v is None or u == v:
         return None
-    if x.shape[u] < PLANE_SIDE or x.shape[v] < PLANE_SIDE:
+    if x.shape[u] < PLANE_SIDE or x.shape[v] < PLANE_SIDE or x.size < TILES_MIN:
         return None
     return u, v
 

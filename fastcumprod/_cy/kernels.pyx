@@ -119,7 +119,7 @@ cdef enum:
     # a tile of this many bytes at a time (L2-resident between the passes):
     # 4 or more rows of as many lanes as ACC_BYTES of accumulators hold.
     CAST_BYTES = 262144
-    # Mixed layouts go through square tiles (cast_lanes: mixed) in blocks
+    # Mixed layouts go through square tiles (cast_block: mixed) in blocks
     # of at least this many elements, or ...
     TRANSPOSE_MIN = 65536
     # ... whose lanes lie at least this many bytes apart on the side that
@@ -127,6 +127,9 @@ cdef enum:
     # in a few cache sets (3-D float64 Fortran into C along 0, blocks of
     # 64x512: fused 8.1x np.copyto's time, tiles 4.2x); ...
     TRANSPOSE_FAR = 4096
+    # (Far apart, only as many lanes as fill more than a set of the L1 cache:
+    # 16 lanes of 256 in 16 KiB steps took 1.9x the fused loops' time.)
+    TRANSPOSE_FAR_LANES = 32
     # ... and of this many lanes and elements: across fewer, the strided
     # side touches a few cache lines at a time, which the fused loops stream.
     TRANSPOSE_SIDE = 16
@@ -1243,7 +1246,7 @@ cdef inline void cast_any(const src_t* x, Py_ssize_t xs_m, Py_ssize_t xs_n, dst_
 cdef inline bint mixed(const Block* b, Py_ssize_t xsize, Py_ssize_t ysize) noexcept nogil:
     """Whether the source's lanes and the result's run in different
     directions (a Fortran input into a C out=) with unit strides the square
-    tiles of cast_lanes can pair, in a block large enough to leave the
+    tiles of cast_block can pair, in a block large enough to leave the
     cache or with lanes far apart (TRANSPOSE_FAR): the fused loops read or
     write one of the two across its rows (F float32 8192x4096 into C along
     0: 9x np.copyto's time, 3.7x in tiles).  Where x runs along the lanes,
@@ -1254,7 +1257,8 @@ cdef inline bint mixed(const Block* b, Py_ssize_t xsize, Py_ssize_t ysize) noexc
     if b.m < TRANSPOSE_SIDE or b.n < TRANSPOSE_SIDE:
         return False
     if labs(b.xs_n) == 1 and labs(b.ys_m) == 1:
-        return b.n * b.m >= TRANSPOSE_MIN or labs(b.xs_m) * xsize >= TRANSPOSE_FAR
+        return (b.n * b.m >= TRANSPOSE_MIN
+                or (b.m >= TRANSPOSE_FAR_LANES and labs(b.xs_m) * xsize >= TRANSPOSE_FAR))
     if labs(b.xs_m) == 1 and labs(b.ys_n) == 1:
         return (b.n * b.m >= TRANSPOSE_MIN
                 or (b.m >= b.n and labs(b.ys_m) * ysize >= TRANSPOSE_FAR))
@@ -1305,7 +1309,7 @@ cdef void cast_plane(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
             sub.x = <const char*>(x + i * b.xs_m2)
             sub.y = <char*>(y + i * b.ys_m2)
             sub.carry = NULL if b.carry == NULL else b.carry + i * b.cs_m2
-            cast_lanes(x + i * b.xs_m2, y + i * b.ys_m2, &sub)
+            cast_block(x + i * b.xs_m2, y + i * b.ys_m2, &sub)
         return
     buf = <dst_t*>mem
     own_carry = mem + used
@@ -1357,6 +1361,16 @@ cdef void cast_plane(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
 
 
 cdef void cast_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
+    """A plane of lanes through cast_plane, any other block through
+    cast_block.  (cast_plane inlined into cast_block's loops took 1.28x
+    their time: 2-D float64 512x512 Fortran into C along 0.)"""
+    if b.m2 > 1:
+        cast_plane(x, y, b)
+    else:
+        cast_block(x, y, b)
+
+
+cdef void cast_block(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
     """The block's lanes with a source of another type than the result's:
     every factor is the source cast to the result type first (convert: what
     torch does with dtype=, and numpy's casting loops), so a tile of the
@@ -1378,9 +1392,6 @@ cdef void cast_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
     cdef Block sub
     cdef bint rows = not (b.chains or b.m == 1), across = mixed(b, sizeof(src_t), sizeof(dst_t))
     cdef int flags = b.flags & ~(F_SKIPNAN | F_FIRST)
-    if b.m2 > 1:
-        cast_plane(x, y, b)
-        return
     # Tiles: a group of g lanes, k elements of each.  Chains: up to CHAINS
     # lanes, each contiguous in the buffer (scan_chains).  Rows: as many
     # lanes as lanes_with scans at once (whole rows of a C array are one
