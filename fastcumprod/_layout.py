@@ -1,4 +1,5 @@
 """The (outer, n, inner) view of a strided cumprod along one axis (SPEC 7)."""
+import math
 from typing import NamedTuple
 
 class Plan(NamedTuple):
@@ -25,11 +26,13 @@ class Plan(NamedTuple):
 # one at a time, 11-19x; kernels.pyx: cast_plane), ...
 PLANE_GROUP = 128
 # ... where its rows and lanes number at least PLANE_SIDE each and the array
-# has TILES_MIN elements or more: smaller ones stay in the L2 cache, where the
-# fused loops keep up (3-D (32, 32, 32) along 1: planes took 1.2-1.5x their
-# time, (16, 16, 256) 0.15-0.74x, (64, 64, 64) 0.13-0.71x).
+# has TILES_MIN_LANES lanes or more: fewer stay in the L2 cache, where the
+# fused loops keep up (3-D (32, 32, 32) along 1, 1024 lanes: planes took
+# 1.2-1.5x their time; (16, 128, 128), 2048 lanes: 0.46-0.65x; (64, 64, 64)
+# 0.13-0.71x).  Lanes, not elements: every block of a scan along dim, of
+# any length, plans its lanes in one order (a carry's order).
 PLANE_SIDE = 16
-TILES_MIN = 1 << 16
+TILES_MIN_LANES = 2048
 
 
 # Plans of recent geometries: planning in Python costs more than scanning a
@@ -64,7 +67,7 @@ def lane_axes(x, y, dim):
     apart (3-D float32 C into F along 0: 39 -> 78 ms); there the axes go by
     the sum of their strides, unless the innermost has x's unit stride,
     which the kernels' square tiles pair with y's along dim in arrays of
-    TILES_MIN elements or more (the same call, 3-D float64 (64, 512, 512):
+    TILES_MIN_LANES lanes or more (the same call, 3-D float64 (64, 512, 512):
     15.6x np.copyto's time one thread, 3.2-5.0x in tiles; (16, 32, 32)
     float32: 3.2x the fused loops' time in the other order).  Where x's and y's unit strides both lie along lane axes,
     those two go innermost, y's last: a plane of lanes (Plan.group).  (A
@@ -83,10 +86,15 @@ def lane_axes(x, y, dim):
     if len(order) > 1:
         xs_m, ys_m = strides(order[-1])
         xs_n, ys_n = strides(dim)
-        tiles = xs_m == 1 and x.size >= TILES_MIN
+        tiles = xs_m == 1 and _lanes(x, dim) >= TILES_MIN_LANES
         if xs_n + ys_n > xs_m + ys_m and ys_n == 1 and ys_m != 1 and not tiles:
             order = sorted(axes, key=lambda a: sum(strides(a)), reverse=True)
     return order
+
+
+def _lanes(x, dim):
+    """How many lanes a scan of x along dim has (whatever x's length there)."""
+    return math.prod(x.shape[:dim] + x.shape[dim + 1:])
 
 
 def _plane_axes(x, y, dim):
@@ -101,7 +109,8 @@ def _plane_axes(x, y, dim):
     u, v = unit(x), unit(y)
     if u is None or v is None or u == v:
         return None
-    if x.shape[u] < PLANE_SIDE or x.shape[v] < PLANE_SIDE or x.size < TILES_MIN:
+    if (x.shape[u] < PLANE_SIDE or x.shape[v] < PLANE_SIDE
+            or _lanes(x, dim) < TILES_MIN_LANES):
         return None
     return u, v
 

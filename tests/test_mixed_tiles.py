@@ -158,3 +158,22 @@ def test_planes_carry_their_lanes_between_blocks(dtype, result):
                 scanner(x[:, a:b], out=out[:, a:b])
             assert_identical(out, _reference.cumprod(x, dim, dtype=result, reverse=reverse,
                                                      exclusive=exclusive).astype(res))
+
+
+def test_a_planes_lane_order_does_not_depend_on_its_length_along_dim():
+    """Blocks of one scan (Scanner, scan_block, the byte-swapped path's row
+    blocks, which reuse one carry) plan their lanes in one order whatever
+    their length along dim: planes and the tiles' lane order are chosen by
+    the number of lanes, not of elements."""
+    from fastcumprod._layout import lane_axes
+    for shape in [(64, 9, 40), (16, 300, 128), (40, 2, 60)]:
+        a = np.ones(shape)
+        for x, y in [(np.asfortranarray(a), a), (a, np.asfortranarray(a))]:
+            for dim in range(3):
+                orders = {tuple(lane_axes(x[(slice(None),) * dim + (slice(0, k),)],
+                                          y[(slice(None),) * dim + (slice(0, k),)], dim))
+                          for k in (1, 2, shape[dim])}
+                groups = {plan(x[(slice(None),) * dim + (slice(0, k),)],
+                               y[(slice(None),) * dim + (slice(0, k),)], dim).group
+                          for k in (1, 2, shape[dim])}
+                assert len(orders) == 1 and len(groups) == 1, (shape, dim, orders, groups)
