@@ -69,10 +69,10 @@ def lane_axes(x, y, dim):
     which the kernels' square tiles pair with y's along dim in arrays of
     TILES_MIN_LANES lanes or more (the same call, 3-D float64 (64, 512, 512):
     15.6x np.copyto's time one thread, 3.2-5.0x in tiles; (16, 32, 32)
-    float32: 3.2x the fused loops' time in the other order).  Where x's and y's unit strides both lie along lane axes,
-    those two go innermost, y's last: a plane of lanes (Plan.group).  (A
-    stable sort: dropping axes of length 1 leaves the others in the same
-    order.)"""
+    float32: 3.2x the fused loops' time in the other order).  Where x's and
+    y's unit strides both lie along lane axes, those two go innermost, y's
+    last: a plane of lanes (Plan.group).  (A stable sort: dropping axes of
+    length 1 leaves the others in the same order.)"""
     xi, yi = x.itemsize, y.itemsize
     axes = [a for a in range(x.ndim) if a != dim]
 

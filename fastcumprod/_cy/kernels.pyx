@@ -1132,8 +1132,8 @@ cdef inline void by_src(dst_t* y, const Block* b) noexcept nogil:
 
 
 cdef inline void own_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
-    """A pair with loops of its own: those, or square tiles through a buffer
-    where the layouts are mixed (cast_lanes)."""
+    """A pair with loops of its own: those, or tiles through a buffer where
+    the layouts are mixed (cast_lanes: planes of lanes and square tiles)."""
     if b.m2 > 1 or mixed(b, sizeof(src_t), sizeof(dst_t)):
         cast_lanes(x, y, b)
     else:
@@ -1283,7 +1283,7 @@ cdef void cast_plane(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
     (exact: the same products in the same order).  The fused loops read one
     element of each line of x at every step, and read each line m2 times
     (3-D float64 Fortran into C along 1: 10.8x np.copyto's time, one
-    thread).  Casts as cast_lanes does."""
+    thread).  Casts as cast_block does."""
     cdef Py_ssize_t size = sizeof(dst_t), csize = carry_size(y), r = b.m2
     cdef Py_ssize_t pad = max(1, 64 // size), g = min(b.m, max(16, PLANE_RUN // size))
     cdef Py_ssize_t rs = g + pad, ks, k, used, j0, i0, gl, kl, s, i, c
@@ -1306,8 +1306,6 @@ cdef void cast_plane(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
         sub = b[0]
         sub.m2 = 1
         for i in range(r):
-            sub.x = <const char*>(x + i * b.xs_m2)
-            sub.y = <char*>(y + i * b.ys_m2)
             sub.carry = NULL if b.carry == NULL else b.carry + i * b.cs_m2
             cast_block(x + i * b.xs_m2, y + i * b.ys_m2, &sub)
         return
