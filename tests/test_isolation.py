@@ -1,9 +1,11 @@
 """Regression tests of issue 8 that need a process of their own: fork, numba's
-environment and cache, resource limits.  Each runs in a subprocess under a
+environment and cache, resource limits, and CI's own script.  Each runs in a subprocess under a
 timeout, so that a hang or an abort fails the test instead of the suite."""
 import glob
 import os
+import pathlib
 import shutil
+import subprocess
 import textwrap
 
 import pytest
@@ -191,3 +193,19 @@ def test_no_room_for_numbas_threads_ended_the_process():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("True"), proc.stdout
     assert "MemoryError" in proc.stdout and "RLIMIT_AS" in proc.stdout, proc.stdout
+
+
+def test_ci_run_left_its_venvs_in_tmp(tmp_path):
+    # .ci/run made its work folder with mktemp -d and never removed it: about
+    # 2.7 GB of venvs a run, until the shared disk was full and CI failed with
+    # "No space left on device".  Its setup lines, up to the trap, run here
+    # with TMPDIR pointing at tmp_path; the run fails after writing into the
+    # work folder, and nothing may be left behind.
+    lines = (pathlib.Path(__file__).parent.parent / ".ci" / "run").read_text().splitlines()
+    trap = next(i for i, line in enumerate(lines) if line.startswith("trap "))
+    setup = "\n".join(line for line in lines[:trap + 1] if not line.startswith("cd "))
+    body = setup + '\nmkdir "$work/venv" && touch "$work/venv/big"\nfalse\necho unreachable\n'
+    done = subprocess.run(["bash", "-c", body], env={**os.environ, "TMPDIR": str(tmp_path)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "unreachable" not in done.stdout
+    assert os.listdir(tmp_path) == []
