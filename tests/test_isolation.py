@@ -1,6 +1,7 @@
 """Regression tests of issue 8 that need a process of their own: fork, numba's
-environment and cache, resource limits, and CI's own script.  Each runs in a subprocess under a
-timeout, so that a hang or an abort fails the test instead of the suite."""
+environment and cache, resource limits, and CI's own script.  Each runs in a
+subprocess under a timeout, so that a hang or an abort fails the test instead
+of the suite."""
 import glob
 import os
 import pathlib
