@@ -80,7 +80,7 @@ def lane_axes(x, y, dim):
         return abs(x.strides[a] // xi), abs(y.strides[a] // yi)
 
     order = sorted(axes, key=lambda a: (min(strides(a)), sum(strides(a))), reverse=True)
-    plane = _plane_axes(x, y, dim)
+    plane = plane_axes(x, y, dim)
     if plane is not None:
         return [a for a in order if a not in plane] + list(plane)
     if len(order) > 1:
@@ -97,7 +97,7 @@ def _lanes(x, dim):
     return math.prod(x.shape[:dim] + x.shape[dim + 1:])
 
 
-def _plane_axes(x, y, dim):
+def plane_axes(x, y, dim):
     """(u, v): the axes other than dim along which x and y have their unit
     strides, where those differ (a Fortran input into a C out=, or back,
     along a middle axis); else None.  The lanes go with v innermost and u
@@ -129,6 +129,6 @@ def _plan(x, y, dim):
     n, xs_n, ys_n = x.shape[dim], x.strides[dim] // xi, y.strides[dim] // yi
     chains = abs(xs_n) + abs(ys_n) <= abs(xs_m) + abs(ys_m)
     group = 1
-    if merged and abs(merged[-1][1]) == 1 and abs(ys_m) == 1 and _plane_axes(x, y, dim):
+    if merged and abs(merged[-1][1]) == 1 and abs(ys_m) == 1 and plane_axes(x, y, dim):
         group = PLANE_GROUP
     return Plan(tuple(merged), n, xs_n, ys_n, m, xs_m, ys_m, chains, group)

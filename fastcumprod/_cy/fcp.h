@@ -171,6 +171,13 @@ static inline float fcp_mulf_numpy(float acc, float x)
     return isnan(x) ? x + x : p;  /* x quieted, as a product would; a select */
 }
 
+/* Ask for the line at p ahead of its use, into the L2 cache (kernels.pyx:
+ * cast_plane's runs, whose steps a reverse scan walks down in memory, where
+ * the hardware prefetchers do not follow them; into L1 too, no faster);
+ * fcp_prefetch_write for a line about to be written. */
+static inline void fcp_prefetch(const void* p) { __builtin_prefetch(p, 0, 1); }
+static inline void fcp_prefetch_write(const void* p) { __builtin_prefetch(p, 1, 3); }
+
 /* The floating-point exceptions of a block, for numpy's error reporting
  * (np.errstate): cleared before the block, ORed into *fpe after it, from
  * whichever thread ran it. */
