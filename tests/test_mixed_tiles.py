@@ -25,8 +25,10 @@ TRANSPOSE_MIN = 65536
 # kernels.pyx: PLANE_RUN, the bytes of a plane tile's run of lanes.
 PLANE_RUN = 1024
 
+# float64, float32, complex64, int64 and int32 into int32 move their bits in
+# AVX blocks where the cast is the identity (fcp.h: fcp_transpose32/64).
 DTYPES = [("float64", None), ("float32", None), ("int16", "int64"), ("float16", None),
-          ("complex64", None), ("float64", "float32")]
+          ("complex64", None), ("float64", "float32"), ("int64", None), ("int32", "int32")]
 
 
 def arrays(dtype, result, rng):
@@ -177,3 +179,4 @@ def test_a_planes_lane_order_does_not_depend_on_its_length_along_dim():
                                y[(slice(None),) * dim + (slice(0, k),)], dim).group
                           for k in (1, 2, shape[dim])}
                 assert len(orders) == 1 and len(groups) == 1, (shape, dim, orders, groups)
+
