@@ -173,9 +173,9 @@ static inline float fcp_mulf_numpy(float acc, float x)
 }
 
 /* Ask for the line at p ahead of its use, into the L2 cache (kernels.pyx:
- * cast_plane's runs, whose steps a reverse scan walks down in memory, where
- * the hardware prefetchers do not follow them; into L1 too, no faster);
- * fcp_prefetch_write for a line about to be written. */
+ * the runs of the square and plane tiles, which lie too far apart, or run
+ * down in memory, for the hardware prefetchers to follow; into L1 too was
+ * no faster); fcp_prefetch_write for a line about to be written. */
 static inline void fcp_prefetch(const void* p) { __builtin_prefetch(p, 0, 1); }
 static inline void fcp_prefetch_write(const void* p) { __builtin_prefetch(p, 1, 3); }
 
