@@ -27,7 +27,7 @@ import numpy.typing as npt
 from ._cy.kernels import FLAGS, FPE
 from ._dtypes import ARITHMETIC, NUMPY_LOOP_DTYPES, numpy_fuses_cast
 from ._execute import execute
-from ._memory import TooHard, self_overlapping
+from ._memory import TooHard, overlaps, self_overlapping
 
 __all__ = ["cumprod", "cumulative_prod", "nancumprod"]
 
@@ -175,9 +175,43 @@ def _run(x, axis, loop, target, given, skipnan, carry=None, started=False, stack
     flags = ARITHMETIC["numpy"] | (FLAGS["skipnan"] if skipnan else 0)
     if started:
         flags &= ~FLAGS["first"]
+    # numpy's nancumprod replaces NaNs by 1 before its product, quietly (np.isnan);
+    # the kernels' NaN test (an unordered compare) and their casts signal
+    # 'invalid' on a signalling NaN.  Rare, so found after the scan (or
+    # before it, where the scan writes over x) and the scan run again on
+    # numpy's own replacement, for numpy's flags.
+    quiet = skipnan and fpe is not None and x.dtype.kind in "fc"
+    if quiet and given and overlaps(x, target):
+        if _has_signalling_nan(x):
+            x = np.where(np.isnan(x), 1, x)
+        quiet = False
+    saved = carry.copy() if quiet and carry is not None else None
     casts = (set(), set())
     execute(x, target, axis, not given, flags, fpe, loop, cast, casts, carry)
+    if quiet and fpe[0] & FPE["invalid"] and _has_signalling_nan(x):
+        if carry is not None:
+            carry[...] = saved
+        fpe[0] = 0
+        casts = (set(), set())
+        execute(np.where(np.isnan(x), 1, x), target, axis, not given, flags, fpe, loop, cast,
+                casts, carry)
     _report(casts, fpe, given and target.dtype.newbyteorder("=") != loop)
+
+
+# The bits of inf, and the quiet bit, by width: a NaN with the quiet bit
+# clear signals.
+_NAN_BITS = {2: (0x7C00, 0x0200, np.uint16), 4: (0x7F800000, 0x00400000, np.uint32),
+             8: (0x7FF0000000000000, 0x0008000000000000, np.uint64)}
+
+
+def _has_signalling_nan(x):
+    """Whether a floating or complex array holds a signalling NaN (by its bits)."""
+    for part in (x.real, x.imag) if x.dtype.kind == "c" else (x,):
+        inf, quiet, width = _NAN_BITS[part.dtype.itemsize]
+        magnitude = part.view(np.dtype(width).newbyteorder(part.dtype.byteorder)) & (inf | (inf - 1))
+        if np.any((magnitude > inf) & (magnitude < (inf | quiet))):
+            return True
+    return False
 
 
 def _plan(a, axis, dtype, out, include_initial, flatten):

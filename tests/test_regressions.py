@@ -373,3 +373,65 @@ def test_reference_kept_signalling_nans_signalling_in_casts_to_float16(dtype, ds
         assert_same_as_torch(ours, view, dim, dst)
     if dst == "float16":
         assert bits(_reference.cumprod(x[:1, :1], 0, dtype=dst))[0, 0] == 0x7E00
+
+
+# 16. fastcumprod.numpy.nancumprod raised "invalid value encountered in
+# accumulate" on a signalling NaN, where numpy's nancumprod raises nothing:
+# numpy replaces the NaNs by 1 first (np.isnan is quiet), and the kernels'
+# NaN test (an unordered compare) and their casts (float32 to float64)
+# signal on it.  A real invalid (0 * inf) is still reported.
+
+SIGNALLING = {"float16": 0x7C01, "float32": 0x7F800001, "float64": 0x7FF0000000000001}
+
+
+def _with_signalling_nans(dtype, shape, seed=16):
+    x = np.random.default_rng(seed).uniform(0.95, 1.05, shape)
+    if np.dtype(dtype).kind == "c":
+        part = np.dtype(dtype).type(0).real.dtype.name
+        x = (x + 0.01j).astype(dtype)
+        x.view(part).reshape(-1)[0:40:6] = np.array(SIGNALLING[part]).astype(
+            {4: np.uint32, 8: np.uint64}[np.dtype(part).itemsize]).view(part)
+        return x
+    x = x.astype(dtype)
+    width = {2: np.uint16, 4: np.uint32, 8: np.uint64}[x.itemsize]
+    x.view(width).reshape(-1)[1:3000:97] = SIGNALLING[dtype]
+    return x
+
+
+@pytest.mark.parametrize("dtype,result", [
+    ("float64", None), ("float32", None), ("float32", "float64"), ("float16", None),
+    ("float16", "float64"), ("complex128", None), ("complex64", None), ("float64", "float32")])
+def test_numpy_nancumprod_signalled_invalid_on_signalling_nans(dtype, result):
+    from fastcumprod import numpy as fnp
+    lane = _with_signalling_nans(dtype, 3000)
+    rows = _with_signalling_nans(dtype, (60, 50))
+    stuck = lane.copy()
+    stuck[5] = 0  # the lane absorbed at 0: the sNaNs after it meet absorb's test
+    for x, axis in [(lane, 0), (stuck, 0), (rows, 0), (rows, 1), (rows.T, 1), (rows, None)]:
+        with np.errstate(all="raise"):
+            expected = np.nancumprod(x, axis=axis, dtype=result)  # raises nothing
+            assert_identical(fnp.nancumprod(x, axis=axis, dtype=result), expected)
+            out = np.empty_like(expected)
+            assert fnp.nancumprod(x, axis=axis, dtype=result, out=out) is out
+            assert_identical(out, expected)
+            if result is None and axis is not None:
+                inplace = x.copy()
+                fnp.nancumprod(inplace, axis=axis, out=inplace)
+                assert_identical(inplace, expected)
+    # In blocks, from the carry: the same.
+    with np.errstate(all="raise"):
+        expected = np.nancumprod(lane, dtype=result)
+        y0, carry = fastcumprod.scan_block(lane[:1000], 0, function="nancumprod",
+                                           semantics="numpy", dtype=result)
+        y1, _ = fastcumprod.scan_block(lane[1000:], 0, carry, function="nancumprod",
+                                       semantics="numpy", dtype=result)
+    assert_identical(np.concatenate([y0, y1]), expected)
+    if np.dtype(dtype).kind == "f":
+        # A real invalid among the signalling NaNs: 0 * inf, as numpy reports it.
+        bad = lane.copy()
+        bad[10], bad[20] = 0, np.inf
+        with np.errstate(invalid="raise"):
+            with pytest.raises(FloatingPointError, match="invalid"):
+                np.nancumprod(bad, dtype=result)
+            with pytest.raises(FloatingPointError, match="invalid"):
+                fnp.nancumprod(bad, dtype=result)
