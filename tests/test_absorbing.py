@@ -186,6 +186,25 @@ def test_absorb_flags_are_the_chains():
         fnp.cumprod(x)
 
 
+@pytest.mark.parametrize("name", ["cumprod", "nancumprod"])
+def test_absorb_raises_the_chains_underflow_without_its_products(name):
+    """absorb tests a stuck lane's factors by compares, not products, and
+    raises the chain's underflow itself: where a factor other than +-1 (whose
+    product rounds) meets the stuck lane after the chain's first look, and
+    not for factors of +-1 or NaNs that nancumprod skips (exact products)."""
+    ones = np.ones(700)
+    ones[::3] = -1.0
+    rounds = np.concatenate([[TINY], ones, np.full(900, 1.05), ones])
+    with np.errstate(under="raise"), pytest.raises(FloatingPointError, match="underflow"):
+        getattr(np, name)(rounds)
+    with np.errstate(under="raise"), pytest.raises(FloatingPointError, match="underflow"):
+        getattr(fnp, name)(rounds)
+    quiet = np.concatenate([[TINY], ones, ones, [np.nan] * 5 if name == "nancumprod" else [],
+                            ones])
+    with np.errstate(all="raise"):
+        assert_identical(getattr(fnp, name)(quiet), getattr(np, name)(quiet))
+
+
 def _lane_strategy():
     """A lane from an absorbing start and factors that mostly keep it there,
     with some at and around the edges of staying (ties to even included)."""

@@ -2,7 +2,7 @@
 """Typed serial cumprod kernels: the arithmetic of a lane (SPEC 3).  fastcumprod._dispatch
 hands them planned calls (fastcumprod._layout)."""
 
-from libc.math cimport fabs, fabsf, isnan
+from libc.math cimport fabs, fabsf, isinf, isnan
 from libc.stdlib cimport free, labs, malloc
 from libc.string cimport memcpy
 from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t,
@@ -43,7 +43,12 @@ cdef extern from "fcp.h":
     int fcp_signbitf(float) noexcept nogil
     int fcp_absorbing(double) noexcept nogil
     void fcp_stay_rangef(double, float*, float*) noexcept nogil
-    int fcp_moves_down(const double*, Py_ssize_t, double, int, int*) noexcept nogil
+    int64_t fcp_bits(double) noexcept nogil
+    enum: FCP_MAGNITUDE, FCP_INF_BITS
+    void fcp_stay_range(double, int64_t*, int64_t*) noexcept nogil
+    void fcp_raise_underflow() noexcept nogil
+    enum: FCP_ONE_BITS
+    int fcp_moves_down(const double*, Py_ssize_t, int64_t, int64_t, int, int*) noexcept nogil
     enum: FCP_MOVES_DOWN
     enum: FCP_FE_OVERFLOW, FCP_FE_UNDERFLOW, FCP_FE_INVALID, FCP_FE_DIVBYZERO
     double fcp_mul(double, double) noexcept nogil
@@ -117,9 +122,19 @@ cdef enum:
     DESCEND = 32
     # A lone real chain looks at its accumulator every ABSORB_EVERY elements
     # for an absorbing value (chain_absorbing), and absorb checks factors in
-    # chunks of ABSORB_CHUNK (4 KiB of float64: read twice from L1).
+    # chunks: ABSORB_CHUNK elements first (a lane that leaves its value at
+    # once wastes little), then chunks of ABSORB_BYTES of the wider of x
+    # and y (read twice from L1).  In chunks of 4 KiB throughout, a result
+    # that lies 4 KiB past the end of its input (what the allocator gives
+    # np.empty called after the input, for an input of 2**k bytes) took 2.8x
+    # the time (2**25 float64 stuck at a subnormal: 48 ms, 17 ms elsewhere):
+    # a chunk's loads of x run under the stores of the chunk before, at the
+    # same address but for bit 28 and up, and wait for them as if they
+    # aliased (seen on an AMD EPYC; a C loop gave the same at 8 KiB chunks
+    # and an 8 KiB gap, none from 16 KiB).
     ABSORB_EVERY = 256
     ABSORB_CHUNK = 512
+    ABSORB_BYTES = 16384
     # A source cast to the result type before its scan (cast_lanes) is cast
     # a tile of this many bytes at a time (L2-resident between the passes):
     # 4 or more rows of as many lanes as ACC_BYTES of accumulators hold.
@@ -717,23 +732,26 @@ cdef inline Py_ssize_t absorb(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t
     chain would round (|a*g| rounds as A*|g| to nearest even), with its
     sign flipped by every negative factor: a 0 stays 0 for finite factors,
     inf for nonzero ones, k units of the subnormal grid for |g| within about
-    0.5/k of 1.  The test is the chain's own product, so it is exact, and
-    it has no dependency from one element to the next: a chunk of factors
-    is tested at once (vectorised) and then written.  The products that a
-    failing chunk tested past the chain's point may raise floating-point
-    flags the chain would not (numpy's errstate): the chunk's flags are put
-    back first.
-
-    A float32 result tests its float factors against the interval of those
-    that stay (fcp_stay_rangef), the same test without widening (1-D
-    float32 stuck at a subnormal: 1.45x np.copyto's time with the product,
-    ...).  It raises no flags where the chain would (underflow), but float32
-    results come here only under torch's semantics, which reports none
+    0.5/k of 1.  The rounded product is monotone in |g|, so those |g| make
+    an interval around 1, found once by bisection with the chain's own
+    product (fcp_stay_range, fcp_stay_rangef): a factor is then tested by
+    two compares of its magnitude's bits (float results: of the float
+    factor), with no dependency from one element to the next and no
+    subnormal arithmetic, a chunk at a time (vectorised), and the chunk
+    written.  The flags are the chain's: a chunk that stays raises
+    underflow where A is subnormal and a factor other than +-1 (whose
+    product rounds) is in it (fcp_raise_underflow); 0 and inf products are
+    exact; a chunk that fails has its flags put back (the casts of factors
+    past the chain's point), the chain raising its own.  float32 results
+    come here only under torch's semantics, which reports no flags
     (numpy's float32 products stay in float: not absorbed)."""
     cdef double A = fabs(acc[0]), g
     cdef float lo = 0, hi = 0, f
-    cdef int s = fcp_signbit(acc[0]), bad, neg
-    cdef Py_ssize_t i = 0, c, t, t0
+    cdef int64_t blo = 0, bhi = 0, m, raw, num, bad, neg, signs
+    cdef int s = fcp_signbit(acc[0]), bad_down, neg_down
+    cdef bint underflow = False
+    cdef bint subnormal = A != 0 and fcp_absorbing(A) and not isinf(A)
+    cdef Py_ssize_t i = 0, c, t, t0, chunk = ABSORB_CHUNK
     cdef dst_t v
     cdef fcp_flags flags_before
     if not (dst_t is float or dst_t is double):
@@ -745,17 +763,22 @@ cdef inline Py_ssize_t absorb(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t
         return n
     if dst_t is float:
         fcp_stay_rangef(A, &lo, &hi)
+    else:
+        fcp_stay_range(A, &blo, &bhi)
     while i < n:
-        c = min(ABSORB_CHUNK, n - i)
+        c = min(chunk, n - i)
+        chunk = ABSORB_BYTES // max(sizeof(src_t), sizeof(dst_t))
         flags_before = fcp_fpe_save()
         bad = 0
         neg = 0
+        signs = 0
         t0 = 0
         if src_t is double and dst_t is double and xs_n == -1 and FCP_MOVES_DOWN:
             # A reverse scan's chunk, but for its last c % 4 factors
             # (fcp_moves_down: GCC kept the loop below scalar downwards).
             t0 = c - c % 4
-            bad = fcp_moves_down(x, t0, A, (flags & F_SKIPNAN) != 0, &neg)
+            bad_down = fcp_moves_down(x, t0, blo, bhi, (flags & F_SKIPNAN) != 0, &neg_down)
+            bad, neg = bad_down, neg_down
         for t in range(t0, c):
             if dst_t is float:
                 f = float_factor(x[t * xs_n], y, via, flags)
@@ -766,17 +789,40 @@ cdef inline Py_ssize_t absorb(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t
                 # sign where they are, so it is masked out of the test rather
                 # than replaced by 1: the select was a branch that kept the
                 # loop scalar (1-D float64 stuck at a subnormal: 1.8x plain
-                # cumprod's time).  A signalling NaN raises invalid either way.
+                # cumprod's time).  NaN by the bits too (m above inf's): a
+                # float compare among the 64-bit integer ones cost shuffles
+                # (a lane stuck at 0: 1.45x plain cumprod's time, now 1.1x).
                 g = real_factor(x[t * xs_n], y, via, flags & ~F_SKIPNAN)
-                bad = bad | ((A * fabs(g) != A) & (g == g))
-                neg = neg | (fcp_signbit(g) & (g == g))
+                raw = fcp_bits(g)
+                m = raw & FCP_MAGNITUDE
+                num = m <= FCP_INF_BITS
+                bad = bad | (m < blo) | ((m > bhi) & num)
+                neg = neg | ((raw < 0) & num)
             else:
                 g = real_factor(x[t * xs_n], y, via, flags)
-                bad = bad | (A * fabs(g) != A)
-                neg = neg | fcp_signbit(g)
+                raw = fcp_bits(g)
+                m = raw & FCP_MAGNITUDE
+                bad = bad | (m < blo) | (m > bhi)
+                signs = signs | raw
+        neg = neg | (signs < 0)
         if bad:
             fcp_fpe_restore(flags_before)
             break
+        if dst_t is double and subnormal and not underflow:
+            # The chain's underflow, once: a product that rounds (a factor
+            # other than +-1, NaNs skipped).  Flags stay raised, so later
+            # chunks need not look (in the test's loop, the look cost 1.1x
+            # the time of a lane stuck at 0).
+            for t in range(c):
+                if src_t is fcp_c64 or src_t is fcp_c128:
+                    g = real_factor(x[t * xs_n], y, via, flags)
+                else:
+                    g = real_factor(x[t * xs_n], y, via, flags & ~F_SKIPNAN)
+                m = fcp_bits(g) & FCP_MAGNITUDE
+                if m != FCP_ONE_BITS and (m <= FCP_INF_BITS or not (flags & F_SKIPNAN)):
+                    fcp_raise_underflow()
+                    underflow = True
+                    break
         if neg:
             for t in range(c):
                 if flags & F_EXCLUSIVE:
