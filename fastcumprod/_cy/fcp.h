@@ -35,6 +35,19 @@ static inline float fcp_selectf(int c, float a, float b) { return c ? a : b; }
  * not vectorise (float32 rows: 2x plain cumprod's time). */
 static inline double fcp_one_if_nan(double g) { return isnan(g) ? 1.0 : g; }
 static inline float fcp_one_if_nanf(float f) { return isnan(f) ? 1.0f : f; }
+/* The same for a lone chain, in vector registers: in a scalar loop GCC
+ * selected through a general register (vmovq, cmovp, vmovq back: 1-D
+ * float64 nancumprod, 1.21x plain cumprod's time); a compare's mask and
+ * bitwise ops stay where the product is (1.04x).  == is quiet, as isnan. */
+typedef double fcp_v2d __attribute__((vector_size(16)));
+typedef int64_t fcp_v2l __attribute__((vector_size(16)));
+static inline double fcp_one_if_nan_chain(double g)
+{
+    const fcp_v2d one = {1.0, 1.0};
+    fcp_v2d v = {g, g};
+    fcp_v2l keep = v == v;
+    return ((fcp_v2d)(((fcp_v2l)v & keep) | ((fcp_v2l)one & ~keep)))[0];
+}
 /* The same, part by part. */
 static inline fcp_c128 fcp_c128_select(int c, fcp_c128 a, fcp_c128 b)
 {
@@ -222,12 +235,6 @@ static inline int fcp_absorbing(double a)
     bits &= 0x7fffffffffffffffu;
     return bits < 0x0010000000000000u || bits >= 0x7ff0000000000000u;
 }
-static inline int fcp_signbitf(float f)
-{
-    uint32_t bits;
-    memcpy(&bits, &f, sizeof bits);
-    return (int)(bits >> 31);
-}
 
 /* The float factors f for which a lane's accumulator A (its magnitude: 0, a
  * subnormal or inf, in double) stays where it is: A * (double)|f| == A holds
@@ -274,6 +281,12 @@ static inline int64_t fcp_bits(double g)
 {
     int64_t bits;
     memcpy(&bits, &g, sizeof bits);
+    return bits;
+}
+static inline int32_t fcp_bitsf(float f)
+{
+    int32_t bits;
+    memcpy(&bits, &f, sizeof bits);
     return bits;
 }
 #define FCP_MAGNITUDE 0x7fffffffffffffff
