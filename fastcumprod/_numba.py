@@ -35,6 +35,12 @@ MIN_ROW_BLOCK = 256
 # whole groups of the kernels' 4 interleaved chains.
 CHAINS = 4
 CHAIN_BLOCK = 256
+# ... and, for lanes shorter than the kernels' SPREAD_CHAIN (taken in groups
+# of neighbours), at least this many elements per task: 256 lanes of 16
+# float64 made tasks of 32 KiB, whose calls cost more than their threads
+# saved (2**20 x 16 along 1, into out=, 1 thread: 9.6 ms, Cython's one call
+# 8.3 ms).
+SHORT_CHAIN_ELEMENTS = 1 << 16
 # Elements per task of a split integer lane.
 SPLIT_CHUNK = 1 << 16
 
@@ -173,7 +179,9 @@ def _width(plan, threads):
     """Lanes per task: rows in blocks of up to ROW_BLOCK, split between the
     threads when there are few rows; chains in groups of CHAINS."""
     if plan.chains:
-        return max(CHAINS, min(CHAIN_BLOCK, (plan.m // threads) // CHAINS * CHAINS))
+        per_task = (CHAIN_BLOCK if plan.n >= kernels.SPREAD_FROM
+                    else SHORT_CHAIN_ELEMENTS // max(plan.n, 1))
+        return max(CHAINS, min(max(CHAIN_BLOCK, per_task), plan.m // threads) // CHAINS * CHAINS)
     return min(ROW_BLOCK, max(MIN_ROW_BLOCK, -(-plan.m // threads)))
 
 

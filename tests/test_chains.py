@@ -101,8 +101,10 @@ def test_chains_resume_from_their_carry(dtype):
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])
 def test_numba_drivers_split_chains(dtype):
-    """The drivers hand each thread blocks of lanes (CHAIN_BLOCK): groups of
-    chains within each block."""
+    """The drivers hand each thread blocks of lanes (CHAIN_BLOCK; lanes
+    shorter than SPREAD_CHAIN in blocks of SHORT_CHAIN_ELEMENTS, here split
+    between the two threads with a remainder): groups of chains within each
+    block."""
     from fastcumprod import _dispatch
     if _dispatch._load_numba() is None:
         pytest.skip(f"numba cannot run here: {_dispatch._numba_broken}")
