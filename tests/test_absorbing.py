@@ -270,3 +270,27 @@ def test_nancumprod_masks_the_nan_factors_of_a_stuck_lane(dtype):
         check(x, "nancumprod", exclusive=True)
     with np.errstate(all="ignore"):
         assert_identical(fnp.nancumprod(x), np.nancumprod(x))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_nancumprod_tests_a_stuck_lane_plainly_until_its_first_nan(dtype):
+    """nancumprod's absorb tests chunks as plain cumprod does (a NaN fails
+    that test) until one fails, then with NaNs masked out for the rest of the
+    stretch (1.00-1.04x plain cumprod's time where there is no NaN, 1.16-1.24x
+    with the masks on every chunk).  Several chunks pass the plain test
+    before the first NaN, negative factors included (whose signs the failed
+    plain test must not leave behind); after it, negative NaNs and negative
+    factors; then the lane leaves its value and comes back to a stretch with
+    a NaN in its first chunk (a new stretch starts with the plain test)."""
+    rng = np.random.default_rng(22)
+    m = 12000
+    x = np.concatenate([[TINY], rng.uniform(0.9, 1.1, m), [2.0**600], [2.0**-1700],
+                        rng.uniform(0.9, 1.1, m)])
+    x[rng.integers(1, 2 * m, 60)] *= -1
+    x[[9000, 9001, 10500]] = nan([0xfff8000000000000, 0x7ff8000000000123, 0xfff0000000000777])
+    x[[m + 300, m + 5000]] = nan([0xfff8000000000abc, 0x7ff8000000000000])
+    with np.errstate(all="ignore"):
+        x = x.astype(dtype)
+    for reverse in (False, True):
+        check(x[::-1].copy() if reverse else x, "nancumprod", reverse)
+        check(x, "nancumprod", exclusive=True)
