@@ -14,6 +14,21 @@
  * torch's conversions do. */
 typedef struct { _Float16 v; } fcp_half;
 
+/* Bit casts (memcpy: the compiler emits a register move), for the helpers
+ * below that read or make a value by its bits. */
+#define FCP_BITCAST(name, From, To)                                          \
+    static inline To name(From v)                                            \
+    {                                                                        \
+        To r;                                                                \
+        memcpy(&r, &v, sizeof r);                                            \
+        return r;                                                            \
+    }
+FCP_BITCAST(fcp_bits, double, int64_t)
+FCP_BITCAST(fcp_bitsf, float, int32_t)
+FCP_BITCAST(fcp_double_of_bits, uint64_t, double)
+FCP_BITCAST(fcp_float_of_bits, uint32_t, float)
+#undef FCP_BITCAST
+
 static inline float fcp_half_to_float(fcp_half h) { return (float)h.v; }
 static inline fcp_half fcp_half_from_float(float f) { fcp_half h; h.v = (_Float16)f; return h; }
 
@@ -57,20 +72,13 @@ static inline fcp_c128 fcp_c128_select(int c, fcp_c128 a, fcp_c128 b)
 /* x86's "default NaN", what an invalid operation (0 * inf, inf - inf) gives. */
 static inline double fcp_default_nan(void)
 {
-    uint64_t bits = 0xfff8000000000000u;
-    double d;
-    memcpy(&d, &bits, sizeof d);
-    return d;
+    return fcp_double_of_bits(0xfff8000000000000u);
 }
 
 /* v with its quiet bit set, as an arithmetic instruction returns a NaN operand. */
 static inline double fcp_quiet(double v)
 {
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    bits |= 0x0008000000000000u;
-    memcpy(&v, &bits, sizeof v);
-    return v;
+    return fcp_double_of_bits((uint64_t)fcp_bits(v) | 0x0008000000000000u);
 }
 
 /* acc * x as torch's x86-64 build gives it, NaN bits included (SPEC 3): when
@@ -221,18 +229,14 @@ static inline void fcp_fpe_restore(fcp_flags s) { fesetexceptflag(&s.f, FE_ALL_E
 /* The sign bit of a double as 0 or 1, -0.0 and NaNs included (vectorises). */
 static inline int fcp_signbit(double g)
 {
-    uint64_t bits;
-    memcpy(&bits, &g, sizeof bits);
-    return (int)(bits >> 63);
+    return (int)((uint64_t)fcp_bits(g) >> 63);
 }
 /* Whether a double is 0, subnormal, inf or NaN, by its bits: an ordered
  * compare (a < DBL_MIN) would raise 'invalid' on a NaN, which numpy's
  * errstate would report (tests/test_absorbing.py). */
 static inline int fcp_absorbing(double a)
 {
-    uint64_t bits;
-    memcpy(&bits, &a, sizeof bits);
-    bits &= 0x7fffffffffffffffu;
+    uint64_t bits = (uint64_t)fcp_bits(a) & 0x7fffffffffffffffu;
     return bits < 0x0010000000000000u || bits >= 0x7ff0000000000000u;
 }
 
@@ -243,12 +247,6 @@ static inline int fcp_absorbing(double a)
  * floats, which are ordered as their values (kernels.pyx, absorb: a float
  * factor tested by two compares, 8 to a vector, instead of a widening
  * product).  Its products raise flags of their own: put back. */
-static inline float fcp_float_of_bits(uint32_t bits)
-{
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
 static inline void fcp_stay_rangef(double A, float* lo, float* hi)
 {
     fcp_flags saved = fcp_fpe_save();
@@ -277,26 +275,8 @@ static inline void fcp_stay_rangef(double A, float* lo, float* hi)
  * product, 1.0x with the compares).  The integer compares raise no flags;
  * absorb raises the chain's own (underflow, where a subnormal A is
  * multiplied by a factor other than +-1) with fcp_raise_underflow. */
-static inline int64_t fcp_bits(double g)
-{
-    int64_t bits;
-    memcpy(&bits, &g, sizeof bits);
-    return bits;
-}
-static inline int32_t fcp_bitsf(float f)
-{
-    int32_t bits;
-    memcpy(&bits, &f, sizeof bits);
-    return bits;
-}
 #define FCP_MAGNITUDE 0x7fffffffffffffff
 #define FCP_INF_BITS 0x7ff0000000000000
-static inline double fcp_double_of_bits(uint64_t bits)
-{
-    double g;
-    memcpy(&g, &bits, sizeof g);
-    return g;
-}
 #define FCP_ONE_BITS 0x3ff0000000000000
 static inline void fcp_stay_range(double A, int64_t* lo, int64_t* hi)
 {
