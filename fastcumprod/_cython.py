@@ -1,16 +1,17 @@
 """The serial backend: the Cython kernels on a planned call, a second thread
 mapping a fresh result's pages meanwhile (fastcumprod._pages).
 
-The backends share one interface: ready() (whether it can take a call now)
-and scan(x, y, plan, threads, fresh, carry, via, flags, fpe) -> whether it took
-the call (carry, via, flags, fpe: as fastcumprod._cy.kernels.scan takes them).
-What each supports is fastcumprod._dispatch.choose's to say.
+The backends share one interface: ready(plan, result_kind) (whether it can
+take such a call now; without one, any call) and scan(x, y, plan, threads,
+fresh, carry, via, flags, fpe) -> whether it took the call (carry, via,
+flags, fpe: as fastcumprod._cy.kernels.scan takes them).  What each supports
+is fastcumprod._dispatch.choose's to say.
 """
 from . import _pages
 from ._kernels import kernels
 
 
-def ready():
+def ready(plan=None, result_kind=None):
     return True
 
 

@@ -298,7 +298,7 @@ def splits_rows(plan, size, result_kind, fresh):
     if _forked or backend == "cython" or _numba_broken is not None:
         return False
     module = _numba if backend == "auto" else _load_numba()
-    if module is None or (backend == "auto" and not module.ready()):
+    if module is None or (backend == "auto" and not module.ready(plan, result_kind)):
         return False  # auto scans serially until the drivers are ready
     threads = get_num_threads()
     return (choose(backend, threads, plan, size, result_kind, fresh) == "numba"
@@ -320,7 +320,7 @@ def _numba_scan(x, y, plan, backend, threads, fresh, via, flags, fpe, carry):
             _prepare_on_the_side()
         return False
     try:
-        if not module.ready():
+        if not module.ready(plan, y.dtype.kind):
             if backend != "numba":
                 _prepare_on_the_side()
                 return False

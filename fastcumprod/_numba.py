@@ -107,9 +107,9 @@ def _params(x, y, plan, via, carry=None, flags=0, fpe=None):
     return p
 
 
-def _lone_integer_lane(y, plan):
+def _lone_integer_lane(plan, result_kind):
     outer = plan.outer[0][0] if plan.outer else 1
-    return outer * plan.m == 1 and y.dtype.kind in "iu"
+    return outer * plan.m == 1 and result_kind in "iu"
 
 
 _U64 = np.dtype(np.uint64)
@@ -126,24 +126,34 @@ def _scan_u64_params():
     return _SCAN_U64
 
 
-_DRIVERS = (drivers.lanes, drivers.split, drivers.map_pages)
+# In the order compile() prepares them: lanes serves every call but a lone
+# integer lane, so auto hands calls to it first (from an empty cache on 16
+# cores the three took 6.4 s together, past the 3 s in which a first large
+# call should reach its steady speed: issue 9, point 3); map_pages only speeds
+# up the first write of a fresh result.
+_DRIVERS = (drivers.lanes, drivers.map_pages, drivers.split)
 
 
-def ready():
-    """Whether the drivers are compiled (or loaded from the disk cache): one
-    signature each, whatever the call."""
-    return all(kernel.signatures for kernel in _DRIVERS)
+def ready(plan=None, result_kind=None):
+    """Whether the driver that a call of this plan and result kind runs is
+    compiled (or loaded from the disk cache); without a call, every driver.
+    One signature each, whatever the dtypes."""
+    if plan is None:
+        return all(kernel.signatures for kernel in _DRIVERS)
+    driver = drivers.split if _lone_integer_lane(plan, result_kind) else drivers.lanes
+    return bool(driver.signatures)
 
 
 def compile():
-    """Compile the drivers, or load them from numba's disk cache."""
+    """Compile the drivers, or load them from numba's disk cache, one by one
+    (ready() answers for each as soon as it is done)."""
     _room_for_threads(numba.config.NUMBA_NUM_THREADS)
     p = _scan_u64_params()
     i = np.int64
     drivers.lanes.compile((numba.typeof(i(0)), numba.typeof(p)) + (numba.typeof(i(0)),) * 8)
+    drivers.map_pages.compile(_MAP_PAGES)
     drivers.split.compile((numba.typeof(i(0)), numba.typeof(p), numba.typeof(i(0)),
                            numba.typeof(i(0)), numba.typeof(i(0)), numba.typeof(p)))
-    drivers.map_pages.compile(_MAP_PAGES)
 
 
 def scan(x, y, plan, threads, fresh=False, carry=None, via=0, flags=0, fpe=None):
@@ -160,11 +170,13 @@ def scan(x, y, plan, threads, fresh=False, carry=None, via=0, flags=0, fpe=None)
         _used = True
         p = _params(x, y, plan, via, carry, flags, fpe)
         i = np.int64
-        if _lone_integer_lane(y, plan):
+        if _lone_integer_lane(plan, y.dtype.kind):
             drivers.split(i(kernels.BLOCK_ADDRESS), p, i(x.itemsize), i(y.itemsize),
                           i(SPLIT_CHUNK), _scan_u64_params())
             return True
-        if fresh and threads >= MAP_PAGES_MIN_THREADS and row_split(plan, threads):
+        # (map_pages may still be compiling on the side: auto's first calls)
+        if (fresh and threads >= MAP_PAGES_MIN_THREADS and row_split(plan, threads)
+                and drivers.map_pages.signatures):
             _map_pages(y, threads)
         (outer, xs_o, ys_o), = plan.outer or ((1, 0, 0),)
         carry_size = 0 if carry is None else carry.itemsize
