@@ -59,8 +59,9 @@ _WARMUP = """\
 Compile the numba drivers that run the Cython kernels in parallel, or load
 them from numba's disk cache: a few seconds once (2.4-6.4 s measured), after
 which every process loads them in a fraction of a second. Calls never wait
-for this: until the drivers are ready, calls run on the serial Cython
-kernels, and the first large call prepares them on a background thread.
+for this: until the driver a call runs is ready, it runs on the serial
+Cython kernels, and the first large call that needs a driver prepares it on
+a background thread.
 The cache lives beside the package (numba's __pycache__) or, where that is
 not writable, in numba's user cache; set NUMBA_CACHE_DIR to move it."""
 

@@ -1,17 +1,22 @@
 """The serial backend: the Cython kernels on a planned call, a second thread
 mapping a fresh result's pages meanwhile (fastcumprod._pages).
 
-The backends share one interface: ready(plan, result_kind) (whether it can
-take such a call now; without one, any call) and scan(x, y, plan, threads,
-fresh, carry, via, flags, fpe) -> whether it took the call (carry, via,
-flags, fpe: as fastcumprod._cy.kernels.scan takes them).  What each supports
-is fastcumprod._dispatch.choose's to say.
+The backends share one interface: wanted(plan, result_kind, fresh, threads)
+(what a call runs that may need preparing), ready(names) (whether those are
+prepared), and scan(x, y, plan, threads, fresh, carry, via, flags, fpe) ->
+whether it took the call (carry, via, flags, fpe: as
+fastcumprod._cy.kernels.scan takes them).  What each supports is
+fastcumprod._dispatch.choose's to say.
 """
 from . import _pages
 from ._kernels import kernels
 
 
-def ready(plan=None, result_kind=None):
+def wanted(plan, result_kind, fresh, threads):
+    return ()
+
+
+def ready(names=None):
     return True
 
 

@@ -126,34 +126,37 @@ def _scan_u64_params():
     return _SCAN_U64
 
 
-# In the order compile() prepares them: lanes serves every call but a lone
-# integer lane, so auto hands calls to it first (from an empty cache on 16
-# cores the three took 6.4 s together, past the 3 s in which a first large
-# call should reach its steady speed: issue 9, point 3); map_pages only speeds
-# up the first write of a fresh result.
-_DRIVERS = (drivers.lanes, drivers.map_pages, drivers.split)
+_DRIVERS = {"lanes": drivers.lanes, "split": drivers.split, "map_pages": drivers.map_pages}
 
 
-def ready(plan=None, result_kind=None):
-    """Whether the driver that a call of this plan and result kind runs is
-    compiled (or loaded from the disk cache); without a call, every driver.
-    One signature each, whatever the dtypes."""
-    if plan is None:
-        return all(kernel.signatures for kernel in _DRIVERS)
-    driver = drivers.split if _lone_integer_lane(plan, result_kind) else drivers.lanes
-    return bool(driver.signatures)
+def wanted(plan, result_kind, fresh, threads):
+    """The drivers a call runs: the one it needs, then map_pages where it maps
+    a fresh result's pages first (the call runs without it until it is ready)."""
+    if _lone_integer_lane(plan, result_kind):
+        return ("split",)
+    if fresh and _maps_pages(plan, min(threads, numba.config.NUMBA_NUM_THREADS)):
+        return ("lanes", "map_pages")
+    return ("lanes",)
 
 
-def compile():
-    """Compile the drivers, or load them from numba's disk cache, one by one
-    (ready() answers for each as soon as it is done)."""
+def ready(names=None):
+    """Whether these drivers (default: all) are compiled or loaded from the
+    disk cache: one signature each, whatever the dtypes."""
+    return all(_DRIVERS[name].signatures for name in (_DRIVERS if names is None else names))
+
+
+def compile(names=None):
+    """Compile these drivers (default: all), or load them from numba's disk
+    cache, one by one."""
     _room_for_threads(numba.config.NUMBA_NUM_THREADS)
     p = _scan_u64_params()
-    i = np.int64
-    drivers.lanes.compile((numba.typeof(i(0)), numba.typeof(p)) + (numba.typeof(i(0)),) * 8)
-    drivers.map_pages.compile(_MAP_PAGES)
-    drivers.split.compile((numba.typeof(i(0)), numba.typeof(p), numba.typeof(i(0)),
-                           numba.typeof(i(0)), numba.typeof(i(0)), numba.typeof(p)))
+    i = numba.typeof(np.int64(0))
+    signatures = {"lanes": (i, numba.typeof(p)) + (i,) * 8,
+                  "split": (i, numba.typeof(p), i, i, i, numba.typeof(p)),
+                  "map_pages": _MAP_PAGES}
+    for name in _DRIVERS if names is None else names:
+        if not _DRIVERS[name].signatures:
+            _DRIVERS[name].compile(signatures[name])
 
 
 def scan(x, y, plan, threads, fresh=False, carry=None, via=0, flags=0, fpe=None):
@@ -175,8 +178,7 @@ def scan(x, y, plan, threads, fresh=False, carry=None, via=0, flags=0, fpe=None)
                           i(SPLIT_CHUNK), _scan_u64_params())
             return True
         # (map_pages may still be compiling on the side: auto's first calls)
-        if (fresh and threads >= MAP_PAGES_MIN_THREADS and row_split(plan, threads)
-                and drivers.map_pages.signatures):
+        if fresh and _maps_pages(plan, threads) and drivers.map_pages.signatures:
             _map_pages(y, threads)
         (outer, xs_o, ys_o), = plan.outer or ((1, 0, 0),)
         carry_size = 0 if carry is None else carry.itemsize
@@ -195,6 +197,10 @@ def _width(plan, threads):
                     else SHORT_CHAIN_ELEMENTS // max(plan.n, 1))
         return max(CHAINS, min(max(CHAIN_BLOCK, per_task), plan.m // threads) // CHAINS * CHAINS)
     return min(ROW_BLOCK, max(MIN_ROW_BLOCK, -(-plan.m // threads)))
+
+
+def _maps_pages(plan, threads):
+    return threads >= MAP_PAGES_MIN_THREADS and row_split(plan, threads)
 
 
 def row_split(plan, threads):
@@ -219,11 +225,11 @@ def _map_pages(y, threads):
 def warmup(print=print):
     """Compile, or load from the disk cache, the drivers (one signature each)."""
     compile()
-    for kernel in _DRIVERS:
-        print(kernel.__name__)
+    for name in _DRIVERS:
+        print(name)
 
 
-_CACHED = _DRIVERS + (drivers._block,)
+_CACHED = tuple(_DRIVERS.values()) + (drivers._block,)
 
 
 def cache_dir():
