@@ -1163,10 +1163,13 @@ cdef void scan_lanes(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
 
 cdef inline void by_src(dst_t* y, const Block* b) noexcept nogil:
     """own_lanes where the source is the result type, or an integer whose
-    result is int64 or of its own width (every default of torch and numpy);
-    any other source (a dtype= that casts) through cast_lanes.  Only these
-    20 of the 117 pairs compile the scan loops: the build takes a fifth of
-    the time (setup.py)."""
+    result is int64 or of its own width (every default of torch and numpy),
+    or float32, int32 or int64 into float64 (the common dtype=: through the
+    tiles, rows of them took twice the fused loop's time, 2-D float32
+    4096x4096 along 0 into out=, one thread: 19-21 ms against 10, and 1.5x
+    along 1); any other source (a dtype= that casts) through cast_lanes.
+    Only these 23 of the 117 pairs compile the scan loops: the build takes a
+    fifth of the time (setup.py; about 1.4 s of gcc a pair)."""
     cdef int src = b.src
     if src == SRC_I8:
         if dst_t is uint8_t or dst_t is uint64_t:
@@ -1179,12 +1182,12 @@ cdef inline void by_src(dst_t* y, const Block* b) noexcept nogil:
         else:
             cast_lanes(<const int16_t*>b.x, y, b)
     elif src == SRC_I32:
-        if dst_t is uint32_t or dst_t is uint64_t:
+        if dst_t is uint32_t or dst_t is uint64_t or dst_t is double:
             own_lanes(<const int32_t*>b.x, y, b)
         else:
             cast_lanes(<const int32_t*>b.x, y, b)
     elif src == SRC_I64:
-        if dst_t is uint64_t:
+        if dst_t is uint64_t or dst_t is double:
             own_lanes(<const int64_t*>b.x, y, b)
         else:
             cast_lanes(<const int64_t*>b.x, y, b)
@@ -1214,7 +1217,7 @@ cdef inline void by_src(dst_t* y, const Block* b) noexcept nogil:
         else:
             cast_lanes(<const fcp_half*>b.x, y, b)
     elif src == SRC_F32:
-        if dst_t is float:
+        if dst_t is float or dst_t is double:
             own_lanes(<const float*>b.x, y, b)
         else:
             cast_lanes(<const float*>b.x, y, b)
@@ -1571,7 +1574,7 @@ cdef void cast_block(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
     source is cast into a buffer and scanned there by the result type's own
     scan, the lanes' accumulators carried from tile to tile (exact: the same
     products in the same order).  Two passes over a cache-resident tile
-    instead of one fused loop for each of the 97 other pairs: 1.0-1.9x their
+    instead of one fused loop for each of the 94 other pairs: 1.0-2.0x their
     time (docs/performance.md), and a build of a fifth of the code.  Mixed
     layouts come here too, in square tiles (mixed).  The cast raises the
     floating-point flags the fused loop's casts raised (every element is
