@@ -164,8 +164,8 @@ def _flip_dim_only(x, out, d, fresh, carry):
     - lanes each contiguous (chains) of fewer than SPREAD_FROM elements,
       scanned in groups of neighbours: only dim, so that the lanes still
       come in ascending order (2**20 lanes of 16 float64: 1.25-1.35x with
-      every axis flipped); longer ones, whose groups take lanes a quarter of
-      a block apart: every axis, four descending streams (lanes of 128
+      every axis flipped); longer ones, whose groups take lanes up to
+      SPREAD_LANES apart: every axis, four descending streams (lanes of 128
       float32: 5.4x with only dim, 1.0x with every axis; a C loop of each);
     - mixed layouts (_mixed): only dim (F float32 8192x4096 into a C out=
       along 0: 3.0-3.8x the forward scan's time with every axis, whose

@@ -1,7 +1,7 @@
 """Lanes contiguous along the scan (kernels.pyx: lanes_with's chains,
 short_lanes): lanes shorter than SPREAD_CHAIN one at a time, longer ones in
-groups of CHAINS chains a quarter of the block of lanes apart, the lanes
-left over one at a time.  These arrays put lanes on both sides of
+groups of CHAINS chains far apart (runs of CHAINS * SPREAD_LANES lanes), the
+lanes left over one at a time.  These arrays put lanes on both sides of
 SPREAD_CHAIN, and lane counts with every remainder modulo CHAINS, through
 every variant, a carry from block to block and the parallel drivers' blocks
 of lanes: the same bits as the reference, torch and numpy."""
@@ -16,8 +16,8 @@ from fastcumprod._layout import plan
 from arrays import values
 from conftest import assert_identical, assert_same_as_torch, torch, torch_family
 
-# kernels.pyx: SPREAD_CHAIN, CHAINS; fastcumprod._numba: CHAIN_BLOCK.
-SPREAD_CHAIN, CHAINS, CHAIN_BLOCK = 32, 4, 256
+# kernels.pyx: SPREAD_CHAIN, SPREAD_LANES, CHAINS; fastcumprod._numba: CHAIN_BLOCK.
+SPREAD_CHAIN, SPREAD_LANES, CHAINS, CHAIN_BLOCK = 32, 256, 4, 256
 LENGTHS = [1, 2, SPREAD_CHAIN - 1, SPREAD_CHAIN, SPREAD_CHAIN + 1, 4 * SPREAD_CHAIN + 3]
 LANES = [1, 3, CHAINS, CHAINS + 1, 2 * CHAINS + 3, CHAIN_BLOCK + 1]
 
@@ -81,8 +81,8 @@ def test_numpys_semantics_in_chains(dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "complex128", "int8"])
 def test_chains_resume_from_their_carry(dtype):
     """The kernels scan blocks of every lane, each from the carry the block
-    before it left: each group of chains takes its lanes' carries from a
-    quarter of the block apart, and gives them back there."""
+    before it left: each group of chains takes its lanes' carries from far
+    apart, and gives them back there."""
     rng = np.random.default_rng(14)
     kernels = _kernels.kernels
     for x, dim in arrays(dtype, None, rng):
@@ -96,6 +96,31 @@ def test_chains_resume_from_their_carry(dtype):
             index[dim] = slice(start, stop)
             xb, yb = x[tuple(index)], y[tuple(index)]
             kernels.scan(xb, yb, *plan(xb, yb, dim), carry, 0)
+        assert_identical(y, expected)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "complex128"])
+def test_far_chains_go_in_runs_of_spread_lanes(dtype):
+    """Lanes of SPREAD_CHAIN or more take each group's lanes at most
+    SPREAD_LANES apart, in runs of CHAINS * SPREAD_LANES lanes and a narrower
+    last one (a quarter of the block apart, a strided out= along the last
+    axis took 3.8x the time): lane counts around the runs, into a strided
+    out= and in two blocks from a carry."""
+    rng = np.random.default_rng(16)
+    kernels = _kernels.kernels
+    n = 2 * SPREAD_CHAIN + 6
+    for m in (CHAINS * SPREAD_LANES - 1, CHAINS * SPREAD_LANES + 2 * CHAINS + 3,
+              2 * CHAINS * SPREAD_LANES + 5):
+        x = values(dtype, m * n, rng).reshape(m, n)
+        expected = _reference.cumprod(x, 1)
+        out = np.empty((m, 2 * n), expected.dtype)[:, ::2]
+        with fastcumprod.config(backend="cython"):
+            assert_identical(fastcumprod.cumprod(x, 1, out=out), expected)
+        y = np.empty(x.shape, expected.dtype)
+        carry = _dtypes.one_carry(y.dtype, m)
+        for start, stop in ((0, n // 2), (n // 2, n)):
+            xb, yb = x[:, start:stop], y[:, start:stop]
+            kernels.scan(xb, yb, *plan(xb, yb, 1), carry, 0)
         assert_identical(y, expected)
 
 

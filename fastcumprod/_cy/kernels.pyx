@@ -108,8 +108,8 @@ cdef enum:
     PRODUCTS = 4
     # Lanes scanned as interleaved chains: 4 hide the 3-4 cycle multiply latency.
     CHAINS = 4
-    # Lanes of at least this many elements take each group's CHAINS lanes a
-    # quarter of the block of lanes apart; shorter ones, neighbouring lanes.
+    # Lanes of at least this many elements take each group's CHAINS lanes
+    # far apart (SPREAD_LANES); shorter ones, neighbouring lanes.
     # Neighbours interleaved ran at half the speed of one lane at a time
     # wherever the lanes were 32 to a few thousand elements long, and far
     # apart they stream at the copy's speed (2**24 float64 in lanes of 64-1024,
@@ -117,6 +117,12 @@ cdef enum:
     # lanes apart 10-11, np.copyto 8); lanes of 8-16 keep their neighbours
     # (one at a time took 1.1-1.4x their time).
     SPREAD_CHAIN = 32
+    # ... and at most this many lanes apart: a quarter of a block of 4096
+    # lanes put a group's four lanes of a strided out= 128 MiB apart, and the
+    # scan took 3.8x the time of blocks of 1024 (4096x8192 float64 along 1
+    # into every other column of a 4096x16384 out=, one thread: 117 ms
+    # against 31, np.copyto 26; 256 lanes apart, 31 too).
+    SPREAD_LANES = 256
     # numpy allows 64 dimensions; the outer odometer keeps a counter for each.
     MAX_OUTER = 64
     # Lanes per ascending chunk of a reverse scan's rows (scan_rows_descending).
@@ -227,8 +233,8 @@ cdef enum:
     F_FIRST = 8
 
 FLAGS = {"exclusive": F_EXCLUSIVE, "skipnan": F_SKIPNAN, "numpy": F_NUMPY, "first": F_FIRST}
-# Chains of at least this many elements interleave lanes a quarter of a block
-# apart (SPREAD_CHAIN): a reverse scan walks them downwards (fastcumprod._api).
+# Chains of at least this many elements interleave lanes far apart
+# (SPREAD_CHAIN, SPREAD_LANES): a reverse scan walks them downwards (fastcumprod._api).
 SPREAD_FROM = SPREAD_CHAIN
 # The floating-point exceptions a block reports, by numpy's names.
 FPE = {"divide": FCP_FE_DIVBYZERO, "over": FCP_FE_OVERFLOW, "under": FCP_FE_UNDERFLOW,
@@ -1043,7 +1049,7 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
     cdef char one[16]
     cdef char lane_carries[CHAINS * 16]
     cdef char* staged
-    cdef Py_ssize_t spread, step, groups, g
+    cdef Py_ssize_t spread, step, groups, g, base
     cdef char small[ACC_STACK_BYTES]
     cdef char* acc
     # Rows: as many lanes at once as there is room for accumulators, up to
@@ -1061,25 +1067,30 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
                 scan_pairs(x, y, b.n, b.xs_n, b.ys_n, b.via, <uint64_t*>carry, flags)
             return
     if b.chains or m == 1:
-        # Lanes of SPREAD_CHAIN or more: each group of chains takes its lanes
-        # a quarter of the block apart; shorter ones, neighbours (SPREAD_CHAIN).
-        groups = m // CHAINS
-        spread, step = 1, CHAINS
-        if b.n >= SPREAD_CHAIN:
-            spread, step = groups, 1
-        for g in range(groups):
-            j0 = g * step
-            staged = NULL
-            if carry != NULL:
-                staged = lane_carries
-                for r in range(CHAINS):
-                    memcpy(staged + r * csize, carry + (j0 + r * spread) * csize, csize)
-            scan_chains(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, spread * xs_m,
-                        spread * ys_m, b.via, staged, flags, start)
-            if carry != NULL:
-                for r in range(CHAINS):
-                    memcpy(carry + (j0 + r * spread) * csize, staged + r * csize, csize)
-        j0 = groups * CHAINS
+        # Lanes shorter than SPREAD_CHAIN: groups of neighbours.  Longer ones:
+        # runs of CHAINS * spread lanes, each group's lanes spread apart, at
+        # most SPREAD_LANES (SPREAD_CHAIN).
+        base = 0
+        while m - base >= CHAINS:
+            groups = (m - base) // CHAINS
+            spread, step = 1, CHAINS
+            if b.n >= SPREAD_CHAIN:
+                groups = min(groups, SPREAD_LANES)
+                spread, step = groups, 1
+            for g in range(groups):
+                j0 = base + g * step
+                staged = NULL
+                if carry != NULL:
+                    staged = lane_carries
+                    for r in range(CHAINS):
+                        memcpy(staged + r * csize, carry + (j0 + r * spread) * csize, csize)
+                scan_chains(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, spread * xs_m,
+                            spread * ys_m, b.via, staged, flags, start)
+                if carry != NULL:
+                    for r in range(CHAINS):
+                        memcpy(carry + (j0 + r * spread) * csize, staged + r * csize, csize)
+            base += groups * CHAINS
+        j0 = base
         while j0 < m:
             r = acc_start(one, 1, carry + j0 * csize if carry != NULL else NULL,
                           x + j0 * xs_m, 0, y + j0 * ys_m, 0, b.n, b.via, start)
