@@ -193,9 +193,10 @@ def _width(plan, threads):
     """Lanes per task: rows in blocks of up to ROW_BLOCK, split between the
     threads when there are few rows; chains in groups of CHAINS."""
     if plan.chains:
+        # (SHORT_CHAIN_ELEMENTS // n > CHAIN_BLOCK for every n < SPREAD_FROM)
         per_task = (CHAIN_BLOCK if plan.n >= kernels.SPREAD_FROM
                     else SHORT_CHAIN_ELEMENTS // max(plan.n, 1))
-        return max(CHAINS, min(max(CHAIN_BLOCK, per_task), plan.m // threads) // CHAINS * CHAINS)
+        return max(CHAINS, min(per_task, plan.m // threads) // CHAINS * CHAINS)
     return min(ROW_BLOCK, max(MIN_ROW_BLOCK, -(-plan.m // threads)))
 
 
