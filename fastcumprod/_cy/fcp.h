@@ -193,6 +193,19 @@ static inline float fcp_mulf_numpy(float acc, float x)
     return isnan(x) ? x + x : p;  /* x quieted, as a product would; a select */
 }
 
+/* v, available only once `after` is: an empty asm that says it reads both
+ * and rewrites v, so the compiler cannot issue a product of v ahead of the
+ * product that makes `after` (scan_pairs: the chain's multiply first; GCC
+ * otherwise schedules the store's product ahead of it, and the one integer
+ * multiplier, oldest first, then delays the chain by a cycle a step). */
+static inline uint64_t fcp_after(uint64_t v, uint64_t after)
+{
+#if defined(__GNUC__)
+    __asm__("" : "+r"(v) : "r"(after));
+#endif
+    return v;
+}
+
 /* Ask for the line at p ahead of its use, into the L2 cache (kernels.pyx:
  * the runs of the square and plane tiles, which lie too far apart, or run
  * down in memory, for the hardware prefetchers to follow; into L1 too was

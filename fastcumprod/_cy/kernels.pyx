@@ -61,6 +61,7 @@ cdef extern from "fcp.h":
     uint64_t fcp_via_i64(double) noexcept nogil
     uint64_t fcp_via_u64(double) noexcept nogil
     int fcp_cpu_has_x86_64_v3() noexcept nogil
+    uint64_t fcp_after(uint64_t, uint64_t) noexcept nogil
     void fcp_prefetch(const void*) noexcept nogil
     void fcp_transpose32(const void*, Py_ssize_t, void*, Py_ssize_t) noexcept nogil
     void fcp_transpose64(const void*, Py_ssize_t, void*, Py_ssize_t) noexcept nogil
@@ -994,20 +995,28 @@ cdef inline void scan_pairs(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t x
     modulo 2**64 in any grouping, so the chain multiplies by x[i] * x[i+1] and
     is half as long (1-D int64, 2**24 elements: 17 ms as one chain, 10 ms in
     pairs, the memory floor; splitting the lane into interleaved segments and
-    fixing them up took 22 ms)."""
+    fixing them up took 22 ms).
+    The chain's multiply comes first in each step, before the product that
+    only feeds a store (fcp_after holds that one back): both wait for the
+    same accumulator, the one integer multiplier takes the older first, and
+    behind the store's product the chain took 4-5 cycles a step instead of
+    3 (1-D int32 with dtype=int32, 2**24 elements, one thread, 2-core AMD
+    EPYC: 14.0-14.1 ms as GCC ordered them, 7.6-9.3 with the chain first;
+    np.copyto 5.5)."""
     cdef uint64_t a = carry[0] if carry != NULL else 1
-    cdef uint64_t a0, a1
+    cdef uint64_t a0, a1, before
     cdef Py_ssize_t i = 0
     while i + 1 < n:
         a0 = int_factor_of(x[i * xs_n], via, flags)
         a1 = int_factor_of(x[(i + 1) * xs_n], via, flags)
+        before = a
+        a = a * (a0 * a1)
+        before = fcp_after(before, a)
         if flags & F_EXCLUSIVE:
-            y[i * ys_n] = <dst_t>a
-            y[(i + 1) * ys_n] = <dst_t>(a * a0)
-            a = a * (a0 * a1)
+            y[i * ys_n] = <dst_t>before
+            y[(i + 1) * ys_n] = <dst_t>(before * a0)
         else:
-            y[i * ys_n] = <dst_t>(a * a0)
-            a = a * (a0 * a1)
+            y[i * ys_n] = <dst_t>(before * a0)
             y[(i + 1) * ys_n] = <dst_t>a
         i += 2
     if i < n:
