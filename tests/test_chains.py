@@ -1,8 +1,10 @@
 """Lanes contiguous along the scan (kernels.pyx: lanes_with's chains,
-short_lanes): lanes shorter than SPREAD_CHAIN one at a time, longer ones in
-groups of CHAINS chains far apart (runs of CHAINS * SPREAD_LANES lanes), the
-lanes left over one at a time.  These arrays put lanes on both sides of
-SPREAD_CHAIN, and lane counts with every remainder modulo CHAINS, through
+chain_groups): lanes shorter than SPREAD_CHAIN in groups of CHAINS
+neighbours (PAIR_CHAINS where a float64 or int64 result's lanes and their
+input's span PAIR_CHAIN_BYTES or more), longer ones in groups of CHAINS
+chains far apart (runs of CHAINS * SPREAD_LANES lanes), the lanes left over
+one at a time.  These arrays put lanes on both sides of SPREAD_CHAIN and of
+PAIR_CHAIN_BYTES, and lane counts with every remainder modulo CHAINS, through
 every variant, a carry from block to block and the parallel drivers' blocks
 of lanes: the same bits as the reference, torch and numpy."""
 import numpy as np
@@ -16,9 +18,12 @@ from fastcumprod._layout import plan
 from arrays import values
 from conftest import assert_identical, assert_same_as_torch, torch, torch_family
 
-# kernels.pyx: SPREAD_CHAIN, SPREAD_LANES, CHAINS; fastcumprod._numba: CHAIN_BLOCK.
-SPREAD_CHAIN, SPREAD_LANES, CHAINS, CHAIN_BLOCK = 32, 256, 4, 256
-LENGTHS = [1, 2, SPREAD_CHAIN - 1, SPREAD_CHAIN, SPREAD_CHAIN + 1, 4 * SPREAD_CHAIN + 3]
+# kernels.pyx: SPREAD_CHAIN, SPREAD_LANES, CHAINS, PAIR_CHAIN_BYTES;
+# fastcumprod._numba: CHAIN_BLOCK.
+SPREAD_CHAIN, SPREAD_LANES, CHAINS, PAIR_CHAIN_BYTES, CHAIN_BLOCK = 32, 256, 4, 128, 256
+# 15 and 16: float64 and int64 lanes of 120 and 128 bytes (four chains, two).
+LENGTHS = [1, 2, PAIR_CHAIN_BYTES // 8 - 1, PAIR_CHAIN_BYTES // 8, SPREAD_CHAIN - 1,
+           SPREAD_CHAIN, SPREAD_CHAIN + 1, 4 * SPREAD_CHAIN + 3]
 LANES = [1, 3, CHAINS, CHAINS + 1, 2 * CHAINS + 3, CHAIN_BLOCK + 1]
 
 DTYPES = [("float64", None), ("float32", None), ("int64", None), ("int16", "int64"),

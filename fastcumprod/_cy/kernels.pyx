@@ -118,6 +118,20 @@ cdef enum:
     # lanes apart 10-11, np.copyto 8); lanes of 8-16 keep their neighbours
     # (one at a time took 1.1-1.4x their time).
     SPREAD_CHAIN = 32
+    # Neighbouring lanes of float64 and int64 results shorter than
+    # SPREAD_CHAIN go PAIR_CHAINS at a time where their input's and
+    # result's lanes both span this many bytes (two cache lines) or more:
+    # where out= lies 128 MiB + 4 KiB from the input (np.empty_like after a
+    # 128 MiB input; docs/performance.md, "Where out= lies"), four such
+    # lanes took 1.3-1.55x the time of two (2**20 x 16 float64, a C loop of
+    # the kernels' shape: 12.6-12.7 ms against 9.4-10.0; int64 in the
+    # kernels, one thread: 16.8-16.9 against 10.9-11.0); at other
+    # distances lanes of 24 ran 5-15% faster in two, lanes of 16 float64
+    # 5% slower (8.5-8.7 ms against 9.0-9.1; with two threads 0-6%).
+    # Lanes of one line keep four (two took 1.2x), and so do float32 into
+    # float64 lanes of 16 (64 bytes read a lane: two took 1.06-1.09x).
+    PAIR_CHAIN_BYTES = 128
+    PAIR_CHAINS = 2
     # ... and at most this many lanes apart: a quarter of a block of 4096
     # lanes put a group's four lanes of a strided out= 128 MiB apart, and the
     # scan took 3.8x the time of blocks of 1024 (4096x8192 float64 along 1
@@ -940,51 +954,59 @@ cdef inline void scan_rows_descending(const src_t* x, dst_t* y,
 cdef inline void scan_chains(const src_t* x, dst_t* y,
                              Py_ssize_t n, Py_ssize_t xs_n, Py_ssize_t ys_n,
                              Py_ssize_t xs_m, Py_ssize_t ys_m, int via,
-                             char* carry, int flags, int first) noexcept nogil:
-    """CHAINS lanes that are each contiguous along n, as interleaved chains.
+                             char* carry, int flags, int first, int k) noexcept nogil:
+    """k lanes (CHAINS, or PAIR_CHAINS: a constant at each call) that are
+    each contiguous along n, as interleaved chains.
     A row is loaded whole before any of it is stored, and the chains are few:
     with a power-of-two lane stride every access of a row falls in one L1 set
     and aliases modulo 4 KiB (2048x8192 float64 along axis 1: 8 chains took
     45 ms, 4 chains 11 ms, one chain at a time 14 ms; docs/performance.md)."""
     cdef char acc[CHAINS * 16]
-    cdef Py_ssize_t i = acc_start(acc, CHAINS, carry, x, xs_m, y, ys_m, n, via, first)
+    cdef Py_ssize_t i = acc_start(acc, k, carry, x, xs_m, y, ys_m, n, via, first)
     # Plain products while no accumulator is NaN (the 4 chains vectorise:
     # with a branch in each, 2-D float32 along 0 took 15 ms, so 7), then
     # products that keep a NaN accumulator's bits (fcp_mul).  (A carry may
     # bring a NaN accumulator in.)
-    if not (acc_nan(acc, 0, y) | acc_nan(acc, 1, y) | acc_nan(acc, 2, y) | acc_nan(acc, 3, y)):
-        i = chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_PLAIN, flags)
-    chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_CHAIN, flags)
-    acc_keep(acc, CHAINS, carry, y)
+    if not any_nan(acc, k, y):
+        i = chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_PLAIN, flags, k)
+    chain_rows(x, y, i, n, xs_n, ys_n, xs_m, ys_m, via, acc, MUL_CHAIN, flags, k)
+    acc_keep(acc, k, carry, y)
+
+
+cdef inline bint any_nan(const char* acc, int k, const dst_t* tag) noexcept nogil:
+    """Whether any of k accumulators is NaN (k a constant: no loop left)."""
+    cdef bint found = acc_nan(acc, 0, tag) | acc_nan(acc, 1, tag)
+    if k > 2:
+        found = found | acc_nan(acc, 2, tag) | acc_nan(acc, 3, tag)
+    return found
 
 
 cdef inline Py_ssize_t chain_rows(const src_t* x, dst_t* y, Py_ssize_t i, Py_ssize_t n,
                                   Py_ssize_t xs_n, Py_ssize_t ys_n,
                                   Py_ssize_t xs_m, Py_ssize_t ys_m, int via,
-                                  char* acc, int mul, int flags) noexcept nogil:
-    """Rows i.. of scan_chains; with MUL_PLAIN, up to the first row that
-    leaves an accumulator NaN.  Returns the row it stopped before."""
+                                  char* acc, int mul, int flags, int k) noexcept nogil:
+    """Rows i.. of scan_chains' k lanes; with MUL_PLAIN, up to the first row
+    that leaves an accumulator NaN.  Returns the row it stopped before."""
     cdef src_t v[CHAINS]
     cdef Py_ssize_t j
     x += i * xs_n
     y += i * ys_n
     while i < n:
-        for j in range(CHAINS):
+        for j in range(k):
             v[j] = x[j * xs_m]
-        if (flags & F_SKIPNAN) and not (src_nan(v[0]) | src_nan(v[1]) | src_nan(v[2])
-                                        | src_nan(v[3])):
+        if (flags & F_SKIPNAN) and not (src_nan(v[0]) | src_nan(v[1]) | (
+                k > 2 and (src_nan(v[2]) | src_nan(v[3])))):
             # nancumprod: a row without a NaN needs no select per element
             # (F float32 along 0: 1.26x plain cumprod's time with one).
-            for j in range(CHAINS):
+            for j in range(k):
                 acc_step(acc, j, v[j], &y[j * ys_m], via, mul, flags & ~F_SKIPNAN)
         else:
-            for j in range(CHAINS):
+            for j in range(k):
                 acc_step(acc, j, v[j], &y[j * ys_m], via, mul, flags)
         x += xs_n
         y += ys_n
         i += 1
-        if mul == MUL_PLAIN and (acc_nan(acc, 0, y) | acc_nan(acc, 1, y)
-                                 | acc_nan(acc, 2, y) | acc_nan(acc, 3, y)):
+        if mul == MUL_PLAIN and any_nan(acc, k, y):
             break
     return i
 
@@ -1047,6 +1069,39 @@ cdef inline void lane_product(const src_t* x, Py_ssize_t n, Py_ssize_t xs_n, int
     carry[0] = carry[0] * ((p[0] * p[1]) * (p[2] * p[3]))
 
 
+cdef inline Py_ssize_t chain_groups(const src_t* x, dst_t* y, const Block* b, int flags,
+                                    int start, int k) noexcept nogil:
+    """The block's lanes, each contiguous along n, in groups of k
+    interleaved chains (scan_chains; k a constant at each call).  Lanes
+    shorter than SPREAD_CHAIN: groups of neighbours.  Longer ones: runs of
+    k * spread lanes, each group's lanes spread apart, at most SPREAD_LANES
+    (SPREAD_CHAIN).  Returns the lanes it scanned, the first ones; the
+    caller takes the rest (fewer than k) one at a time."""
+    cdef Py_ssize_t base = 0, m = b.m, csize = carry_size(y), groups, spread, step, g, j0, r
+    cdef char lane_carries[CHAINS * 16]
+    cdef char* staged
+    while m - base >= k:
+        groups = (m - base) // k
+        spread, step = 1, k
+        if b.n >= SPREAD_CHAIN:
+            groups = min(groups, SPREAD_LANES)
+            spread, step = groups, 1
+        for g in range(groups):
+            j0 = base + g * step
+            staged = NULL
+            if b.carry != NULL:
+                staged = lane_carries
+                for r in range(k):
+                    memcpy(staged + r * csize, b.carry + (j0 + r * spread) * csize, csize)
+            scan_chains(x + j0 * b.xs_m, y + j0 * b.ys_m, b.n, b.xs_n, b.ys_n, spread * b.xs_m,
+                        spread * b.ys_m, b.via, staged, flags, start, k)
+            if b.carry != NULL:
+                for r in range(k):
+                    memcpy(b.carry + (j0 + r * spread) * csize, staged + r * csize, csize)
+        base += groups * k
+    return base
+
+
 cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags) noexcept nogil:
     """The m lanes of a block, in the variant `flags` (a constant at each call)."""
     cdef Py_ssize_t j0 = 0, m = b.m, xs_m = b.xs_m, ys_m = b.ys_m, size = acc_size(y)
@@ -1056,9 +1111,6 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
     # How acc_start starts the lanes (F_FIRST is the block's, read at run time).
     cdef int start = (b.flags & F_FIRST) | (flags & F_SKIPNAN)
     cdef char one[16]
-    cdef char lane_carries[CHAINS * 16]
-    cdef char* staged
-    cdef Py_ssize_t spread, step, groups, g, base
     cdef char small[ACC_STACK_BYTES]
     cdef char* acc
     # Rows: as many lanes at once as there is room for accumulators, up to
@@ -1076,30 +1128,11 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
                 scan_pairs(x, y, b.n, b.xs_n, b.ys_n, b.via, <uint64_t*>carry, flags)
             return
     if b.chains or m == 1:
-        # Lanes shorter than SPREAD_CHAIN: groups of neighbours.  Longer ones:
-        # runs of CHAINS * spread lanes, each group's lanes spread apart, at
-        # most SPREAD_LANES (SPREAD_CHAIN).
-        base = 0
-        while m - base >= CHAINS:
-            groups = (m - base) // CHAINS
-            spread, step = 1, CHAINS
-            if b.n >= SPREAD_CHAIN:
-                groups = min(groups, SPREAD_LANES)
-                spread, step = groups, 1
-            for g in range(groups):
-                j0 = base + g * step
-                staged = NULL
-                if carry != NULL:
-                    staged = lane_carries
-                    for r in range(CHAINS):
-                        memcpy(staged + r * csize, carry + (j0 + r * spread) * csize, csize)
-                scan_chains(x + j0 * xs_m, y + j0 * ys_m, b.n, b.xs_n, b.ys_n, spread * xs_m,
-                            spread * ys_m, b.via, staged, flags, start)
-                if carry != NULL:
-                    for r in range(CHAINS):
-                        memcpy(carry + (j0 + r * spread) * csize, staged + r * csize, csize)
-            base += groups * CHAINS
-        j0 = base
+        if ((dst_t is double or dst_t is uint64_t) and b.n < SPREAD_CHAIN
+                and b.n * <Py_ssize_t>min(sizeof(src_t), sizeof(dst_t)) >= PAIR_CHAIN_BYTES):
+            j0 = chain_groups(x, y, b, flags, start, PAIR_CHAINS)
+        else:
+            j0 = chain_groups(x, y, b, flags, start, CHAINS)
         while j0 < m:
             r = acc_start(one, 1, carry + j0 * csize if carry != NULL else NULL,
                           x + j0 * xs_m, 0, y + j0 * ys_m, 0, b.n, b.via, start)
