@@ -43,8 +43,10 @@ extensions = [extension(name, f"fastcumprod/_cy/{name}.pyx") for name in ("kerne
 # vectorise twice as wide (Fortran float32 8192x2048 along 1: 12.9 -> 7.7
 # ms; 2-core AMD EPYC, into out=, best of 7).  The same source, the same
 # roundings: an fma is exact either way, and contraction stays off.  GCC and
-# Clang only.
-if platform.machine().lower() in ("x86_64", "amd64") and sys.platform != "win32":
+# Clang only.  FASTCUMPROD_KERNELS=baseline builds the first only (half the
+# build; at run time it chooses the first: fastcumprod/_kernels.py).
+if (platform.machine().lower() in ("x86_64", "amd64") and sys.platform != "win32"
+        and os.environ.get("FASTCUMPROD_KERNELS", "best") != "baseline"):
     copy = os.path.join("build", "fastcumprod_variants", "kernels_v3.pyx")
     os.makedirs(os.path.dirname(copy), exist_ok=True)
     # Copied only when it changed: a fresh copy would make every build
