@@ -13,11 +13,11 @@ AMD EPYC development machine that distance and a few others cost the
 kernels' loops up to 2x (docs/performance.md, "Where out= lies").
 """
 import sys
-import time
 
 import numpy as np
 
 import fastcumprod
+from fastcumprod._bench import _best_times
 
 try:
     import torch
@@ -59,12 +59,7 @@ def main(rounds=5):
                 xt, yt = torch.from_numpy(x), torch.from_numpy(y)
                 tdtype = None if result is None else torch.int32
                 calls["torch"] = lambda: torch.cumprod(xt, dim, dtype=tdtype, out=yt)
-            best = dict.fromkeys(calls, float("inf"))
-            for _ in range(rounds):
-                for key, call in calls.items():
-                    t0 = time.perf_counter()
-                    call()
-                    best[key] = min(best[key], time.perf_counter() - t0)
+            best = _best_times(calls, rounds)
             label = f"{gap // MIB} MiB + {gap % MIB}"
             torch_ms = f"{best['torch'] * 1e3:8.2f}" if "torch" in best else f"{'-':>8}"
             print(f"{label:>28} {best['cython'] * 1e3:8.2f} {torch_ms} "
