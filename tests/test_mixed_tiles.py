@@ -180,3 +180,35 @@ def test_a_planes_lane_order_does_not_depend_on_its_length_along_dim():
                           for k in (1, 2, shape[dim])}
                 assert len(orders) == 1 and len(groups) == 1, (shape, dim, orders, groups)
 
+
+
+@pytest.mark.parametrize("reverse,exclusive,skipnan",
+                         [(False, False, False), (True, False, False), (False, True, False),
+                          (False, False, True), (True, True, True)])
+def test_float32_tiles_in_registers_keep_the_accumulators_nan(reverse, exclusive, skipnan):
+    """float32 Fortran into C along 0 (fcp.h: fcp_across32, 16 lanes at a
+    time in registers, the rest through the buffer): where a lane is NaN
+    and meets another NaN, the accumulator's payload survives (the
+    product's operands are pinned, not left to the compiler), in every
+    variant, with lanes that are not a multiple of 16 and steps that are
+    not a multiple of 8 or of the tile."""
+    rng = np.random.default_rng(10)
+    shape = (TILE[4] + 13, 3 * 16 + 5 + TILE[4])
+    a = rng.uniform(0.5, 1.5, shape).astype(np.float32)
+    bits = a.view(np.uint32)
+    # Each lane turns NaN early with one payload and meets NaNs of others.
+    for j in range(shape[1]):
+        rows = rng.choice(shape[0], 4, replace=False)
+        bits[rows, j] = (0x7fc00000 | rng.integers(1, 1 << 22, 4)).astype(np.uint32)
+        bits[rows[:2], j] |= np.uint32(1 << 31)
+    x = np.asfortranarray(a)
+    out = np.empty(shape, np.float32)
+    f = fastcumprod.nancumprod if skipnan else fastcumprod.cumprod
+    ref = _reference.nancumprod if skipnan else _reference.cumprod
+    f(x, 0, out=out, reverse=reverse, exclusive=exclusive)
+    assert_identical(out, ref(x, 0, reverse=reverse, exclusive=exclusive))
+    if torch is not None:
+        assert_identical(out, torch_family(x, 0, None, reverse, exclusive, skipnan))
+    # The lanes really carry distinct NaNs: the check could tell them apart.
+    if not skipnan:
+        assert len(np.unique(out.view(np.uint32)[-1 if not reverse else 0])) > shape[1] // 2

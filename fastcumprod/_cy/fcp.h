@@ -410,10 +410,11 @@ static inline uint64_t fcp_via_u64(double v)
 #if defined(__AVX2__)
 #include <immintrin.h>
 #define FCP_TRANSPOSE 1
-static inline void fcp_transpose32(const void* x, ptrdiff_t xs, void* b, ptrdiff_t bs)
+/* An 8x8 block of 32-bit elements, rows xs apart, into r[0..7]: r[k] holds
+ * element k of each row. */
+static inline __attribute__((always_inline)) void
+fcp_t8(const float* X, ptrdiff_t xs, __m256* r)
 {
-    const float* X = (const float*)x;
-    float* B = (float*)b;
     __m256 r0 = _mm256_loadu_ps(X), r1 = _mm256_loadu_ps(X + xs);
     __m256 r2 = _mm256_loadu_ps(X + 2 * xs), r3 = _mm256_loadu_ps(X + 3 * xs);
     __m256 r4 = _mm256_loadu_ps(X + 4 * xs), r5 = _mm256_loadu_ps(X + 5 * xs);
@@ -426,15 +427,25 @@ static inline void fcp_transpose32(const void* x, ptrdiff_t xs, void* b, ptrdiff
     __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
     __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
     __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
-    _mm256_storeu_ps(B, _mm256_permute2f128_ps(s0, s4, 0x20));
-    _mm256_storeu_ps(B + bs, _mm256_permute2f128_ps(s1, s5, 0x20));
-    _mm256_storeu_ps(B + 2 * bs, _mm256_permute2f128_ps(s2, s6, 0x20));
-    _mm256_storeu_ps(B + 3 * bs, _mm256_permute2f128_ps(s3, s7, 0x20));
-    _mm256_storeu_ps(B + 4 * bs, _mm256_permute2f128_ps(s0, s4, 0x31));
-    _mm256_storeu_ps(B + 5 * bs, _mm256_permute2f128_ps(s1, s5, 0x31));
-    _mm256_storeu_ps(B + 6 * bs, _mm256_permute2f128_ps(s2, s6, 0x31));
-    _mm256_storeu_ps(B + 7 * bs, _mm256_permute2f128_ps(s3, s7, 0x31));
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
+
+static inline void fcp_transpose32(const void* x, ptrdiff_t xs, void* b, ptrdiff_t bs)
+{
+    __m256 r[8];
+    int k;
+    fcp_t8((const float*)x, xs, r);
+    for (k = 0; k < 8; k++)
+        _mm256_storeu_ps((float*)b + k * bs, r[k]);
+}
+
 static inline void fcp_transpose64(const void* x, ptrdiff_t xs, void* b, ptrdiff_t bs)
 {
     const double* X = (const double*)x;
@@ -448,6 +459,126 @@ static inline void fcp_transpose64(const void* x, ptrdiff_t xs, void* b, ptrdiff
     _mm256_storeu_pd(B + 2 * bs, _mm256_permute2f128_pd(t0, t2, 0x31));
     _mm256_storeu_pd(B + 3 * bs, _mm256_permute2f128_pd(t1, t3, 0x31));
 }
+
+/* Mixed layouts of float32 where x runs along each lane and y across the
+ * lanes (a Fortran input into a C out= along 0; torch's float64
+ * accumulator): transposed and scanned in registers, 16 lanes at a time (a
+ * 64-byte line of y's row), with no buffer between (kernels.pyx,
+ * cast_block).  Through the tile buffer the scan of a float32 tile took
+ * about np.copyto's time by itself.  The other way round (x runs across
+ * the lanes, y along them: along 1) stays in the buffer: blocks of 16x16
+ * through registers, walked along x's rows or down 16 lanes, took
+ * 1.15-1.3x its time (their 64-byte writes hop between y's runs, where the
+ * buffer's scan writes each run whole).  The variants handled here:
+ * exclusive 1, skip NaN 2 (kernels.pyx's F_*). */
+#define FCP_ACROSS 1
+#define FCP_ACROSS_EXCLUSIVE 1
+#define FCP_ACROSS_SKIPNAN 2
+
+/* acc * x with acc vmulpd's first source: of two NaNs it returns the first,
+ * the accumulator's (FCP_MUL's rule), written out so that the compiler
+ * cannot swap the operands of a commutative product.  x is never a
+ * signalling NaN (a widened float). */
+static inline __m256d fcp_mul_acc(__m256d acc, __m256d x)
+{
+    __m256d r;
+    __asm__("vmulpd %2, %1, %0" : "=x"(r) : "x"(acc), "xm"(x));
+    return r;
+}
+
+static inline __m256 fcp_narrow(__m256d lo, __m256d hi)
+{
+    return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
+}
+
+/* One step of 8 lanes: factors v, accumulators a[0] (lanes 0-3), a[1];
+ * returns what the step stores. */
+static inline __attribute__((always_inline)) __m256
+fcp_step8(__m256 v, __m256d* a, int variant)
+{
+    __m256 before = _mm256_setzero_ps();
+    if (variant & FCP_ACROSS_SKIPNAN)
+        v = _mm256_blendv_ps(v, _mm256_set1_ps(1.0f), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    if (variant & FCP_ACROSS_EXCLUSIVE)
+        before = fcp_narrow(a[0], a[1]);
+    a[0] = fcp_mul_acc(a[0], _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    a[1] = fcp_mul_acc(a[1], _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    return (variant & FCP_ACROSS_EXCLUSIVE) ? before : fcp_narrow(a[0], a[1]);
+}
+
+/* 16 lanes of n steps where x runs along each lane (x[l * xs + s], down:
+ * x[l * xs - s], a reverse scan's) and y along the lanes (y[s * ys + l]);
+ * acc: the lanes' 16 carries, read and left.  Each 8x8 block of x is
+ * transposed in registers and its rows scanned in step order.  ahead: the
+ * first line of x's next 16 lanes at each step 16 is asked for, which the
+ * hardware prefetchers do not see coming (runs far apart). */
+static inline __attribute__((always_inline)) void
+fcp_across_in(const float* x, ptrdiff_t xs, float* y, ptrdiff_t ys, ptrdiff_t n,
+              double* acc, int down, int ahead, int variant)
+{
+    __m256d a[4];
+    __m256 r[8];
+    ptrdiff_t i = 0, k, l, h;
+    for (h = 0; h < 4; h++)
+        a[h] = _mm256_loadu_pd(acc + 4 * h);
+    for (; i + 8 <= n; i += 8) {
+        if (ahead && (i & 15) == 0)
+            for (l = 16; l < 32; l++)
+                __builtin_prefetch(down ? x + l * xs - i - 15 : x + l * xs + i, 0, 1);
+        for (h = 0; h < 2; h++) {
+            fcp_t8(down ? x + 8 * h * xs - i - 7 : x + 8 * h * xs + i, xs, r);
+            for (k = 0; k < 8; k++)
+                _mm256_storeu_ps(y + (i + k) * ys + 8 * h,
+                                 fcp_step8(r[down ? 7 - k : k], a + 2 * h, variant));
+        }
+    }
+    for (; i < n; i++) {
+        float v[16];
+        for (l = 0; l < 16; l++)
+            v[l] = down ? x[l * xs - i] : x[l * xs + i];
+        for (h = 0; h < 2; h++)
+            _mm256_storeu_ps(y + i * ys + 8 * h,
+                             fcp_step8(_mm256_loadu_ps(v + 8 * h), a + 2 * h, variant));
+    }
+    for (h = 0; h < 4; h++)
+        _mm256_storeu_pd(acc + 4 * h, a[h]);
+}
+
+#define FCP_ACROSS_VARIANTS(call)                                            \
+    switch (variant) {                                                       \
+    case 0: call(0); break;                                                  \
+    case 1: call(1); break;                                                  \
+    case 2: call(2); break;                                                  \
+    default: call(3); break;                                                 \
+    }
+
+/* The first lanes of a tile of m lanes, n steps, 16 at a time (carry:
+ * one double a lane), where x runs along each lane (xs_n = +-1) and y
+ * across them (ys_m = 1); returns how many lanes it took (0 in other
+ * layouts; the rest go through the tile buffer).  Strides in elements. */
+static inline ptrdiff_t fcp_across32(const float* x, ptrdiff_t xs_m, ptrdiff_t xs_n, float* y,
+                                     ptrdiff_t ys_m, ptrdiff_t ys_n, double* carry,
+                                     ptrdiff_t m, ptrdiff_t n, int variant)
+{
+    ptrdiff_t j = 0;
+    if ((xs_n == 1 || xs_n == -1) && ys_m == 1) {
+        int down = xs_n < 0;
+        for (; j + 16 <= m; j += 16) {
+            int ahead = j + 32 <= m;
+#define FCP_IN(v)                                                            \
+            if (down) {                                                      \
+                if (ahead) fcp_across_in(x + j * xs_m, xs_m, y + j, ys_n, n, carry + j, 1, 1, v); \
+                else fcp_across_in(x + j * xs_m, xs_m, y + j, ys_n, n, carry + j, 1, 0, v); \
+            } else {                                                         \
+                if (ahead) fcp_across_in(x + j * xs_m, xs_m, y + j, ys_n, n, carry + j, 0, 1, v); \
+                else fcp_across_in(x + j * xs_m, xs_m, y + j, ys_n, n, carry + j, 0, 0, v); \
+            }
+            FCP_ACROSS_VARIANTS(FCP_IN)
+#undef FCP_IN
+        }
+    }
+    return j;
+}
 #else
 #define FCP_TRANSPOSE 0
 static inline void fcp_transpose32(const void* x, ptrdiff_t xs, void* b, ptrdiff_t bs)
@@ -457,6 +588,15 @@ static inline void fcp_transpose32(const void* x, ptrdiff_t xs, void* b, ptrdiff
 static inline void fcp_transpose64(const void* x, ptrdiff_t xs, void* b, ptrdiff_t bs)
 {
     (void)x; (void)xs; (void)b; (void)bs;
+}
+#define FCP_ACROSS 0
+static inline ptrdiff_t fcp_across32(const float* x, ptrdiff_t xs_m, ptrdiff_t xs_n, float* y,
+                                     ptrdiff_t ys_m, ptrdiff_t ys_n, double* carry,
+                                     ptrdiff_t m, ptrdiff_t n, int variant)
+{
+    (void)x; (void)xs_m; (void)xs_n; (void)y; (void)ys_m; (void)ys_n; (void)carry;
+    (void)m; (void)n; (void)variant;
+    return 0;
 }
 #endif
 
