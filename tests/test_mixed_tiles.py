@@ -182,27 +182,36 @@ def test_a_planes_lane_order_does_not_depend_on_its_length_along_dim():
 
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("reverse,exclusive,skipnan",
                          [(False, False, False), (True, False, False), (False, True, False),
                           (False, False, True), (True, True, True)])
-def test_float32_tiles_in_registers_keep_the_accumulators_nan(reverse, exclusive, skipnan):
-    """float32 Fortran into C along 0 (fcp.h: fcp_across32, 16 lanes at a
-    time in registers, the rest through the buffer): where a lane is NaN
-    and meets another NaN, the accumulator's payload survives (the
-    product's operands are pinned, not left to the compiler), in every
-    variant, with lanes that are not a multiple of 16 and steps that are
-    not a multiple of 8 or of the tile."""
+def test_tiles_in_registers_keep_the_accumulators_nan(dtype, reverse, exclusive, skipnan):
+    """float32 and float64 Fortran into C along 0 (fcp.h: fcp_across, 16
+    lanes at a time in registers, the rest through the buffer): where a
+    lane is NaN and meets another NaN, quiet or signalling, the
+    accumulator's payload survives (the product's operands are pinned, not
+    left to the compiler), in every variant, with lanes that are not a
+    multiple of 16 and steps that are not a multiple of 8 or of the tile."""
     rng = np.random.default_rng(10)
-    shape = (TILE[4] + 13, 3 * 16 + 5 + TILE[4])
-    a = rng.uniform(0.5, 1.5, shape).astype(np.float32)
-    bits = a.view(np.uint32)
-    # Each lane turns NaN early with one payload and meets NaNs of others.
+    dt = np.dtype(dtype)
+    t = TILE[dt.itemsize]
+    shape = (t + 13, 3 * 16 + 5 + t)
+    a = rng.uniform(0.5, 1.5, shape).astype(dt)
+    uint = np.dtype(f"u{dt.itemsize}")
+    bits = a.view(uint)
+    mant = {4: 23, 8: 52}[dt.itemsize]
+    exponent = (1 << (8 * dt.itemsize - 1)) - (1 << mant)
+    # Each lane turns NaN early with one payload and meets NaNs of others:
+    # quiet ones, negative ones, and a signalling one.
     for j in range(shape[1]):
         rows = rng.choice(shape[0], 4, replace=False)
-        bits[rows, j] = (0x7fc00000 | rng.integers(1, 1 << 22, 4)).astype(np.uint32)
-        bits[rows[:2], j] |= np.uint32(1 << 31)
+        payload = rng.integers(1, 1 << (mant - 1), 4).astype(uint)
+        bits[rows, j] = (exponent | (1 << (mant - 1)) | payload).astype(uint)
+        bits[rows[:2], j] |= uint.type(1 << (8 * dt.itemsize - 1))
+        bits[rows[3], j] = exponent | payload[3]
     x = np.asfortranarray(a)
-    out = np.empty(shape, np.float32)
+    out = np.empty(shape, dt)
     f = fastcumprod.nancumprod if skipnan else fastcumprod.cumprod
     ref = _reference.nancumprod if skipnan else _reference.cumprod
     f(x, 0, out=out, reverse=reverse, exclusive=exclusive)
@@ -211,4 +220,4 @@ def test_float32_tiles_in_registers_keep_the_accumulators_nan(reverse, exclusive
         assert_identical(out, torch_family(x, 0, None, reverse, exclusive, skipnan))
     # The lanes really carry distinct NaNs: the check could tell them apart.
     if not skipnan:
-        assert len(np.unique(out.view(np.uint32)[-1 if not reverse else 0])) > shape[1] // 2
+        assert len(np.unique(out.view(uint)[-1 if not reverse else 0])) > shape[1] // 2

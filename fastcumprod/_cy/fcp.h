@@ -446,26 +446,36 @@ static inline void fcp_transpose32(const void* x, ptrdiff_t xs, void* b, ptrdiff
         _mm256_storeu_ps((float*)b + k * bs, r[k]);
 }
 
-static inline void fcp_transpose64(const void* x, ptrdiff_t xs, void* b, ptrdiff_t bs)
+/* A 4x4 block of 64-bit elements, rows xs apart, into r[0..3]: r[k] holds
+ * element k of each row. */
+static inline __attribute__((always_inline)) void
+fcp_t4(const double* X, ptrdiff_t xs, __m256d* r)
 {
-    const double* X = (const double*)x;
-    double* B = (double*)b;
     __m256d r0 = _mm256_loadu_pd(X), r1 = _mm256_loadu_pd(X + xs);
     __m256d r2 = _mm256_loadu_pd(X + 2 * xs), r3 = _mm256_loadu_pd(X + 3 * xs);
     __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
     __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
-    _mm256_storeu_pd(B, _mm256_permute2f128_pd(t0, t2, 0x20));
-    _mm256_storeu_pd(B + bs, _mm256_permute2f128_pd(t1, t3, 0x20));
-    _mm256_storeu_pd(B + 2 * bs, _mm256_permute2f128_pd(t0, t2, 0x31));
-    _mm256_storeu_pd(B + 3 * bs, _mm256_permute2f128_pd(t1, t3, 0x31));
+    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 
-/* Mixed layouts of float32 where x runs along each lane and y across the
- * lanes (a Fortran input into a C out= along 0; torch's float64
+static inline void fcp_transpose64(const void* x, ptrdiff_t xs, void* b, ptrdiff_t bs)
+{
+    __m256d r[4];
+    int k;
+    fcp_t4((const double*)x, xs, r);
+    for (k = 0; k < 4; k++)
+        _mm256_storeu_pd((double*)b + k * bs, r[k]);
+}
+
+/* Mixed layouts of float32 and float64 where x runs along each lane and y
+ * across the lanes (a Fortran input into a C out= along 0; torch's float64
  * accumulator): transposed and scanned in registers, 16 lanes at a time (a
- * 64-byte line of y's row), with no buffer between (kernels.pyx,
- * cast_block).  Through the tile buffer the scan of a float32 tile took
- * about np.copyto's time by itself.  The other way round (x runs across
+ * 64-byte line of a float32 row of y, two of float64), with no buffer
+ * between (kernels.pyx, cast_block).  Through the tile buffer the scan of
+ * a float32 tile took about np.copyto's time by itself.  The other way round (x runs across
  * the lanes, y along them: along 1) stays in the buffer: blocks of 16x16
  * through registers, walked along x's rows or down 16 lanes, took
  * 1.15-1.3x its time (their 64-byte writes hop between y's runs, where the
@@ -544,41 +554,103 @@ fcp_across_in(const float* x, ptrdiff_t xs, float* y, ptrdiff_t ys, ptrdiff_t n,
         _mm256_storeu_pd(acc + 4 * h, a[h]);
 }
 
-#define FCP_ACROSS_VARIANTS(call)                                            \
+/* One step of 4 float64 lanes: factors v, accumulator a; returns what the
+ * step stores. */
+static inline __attribute__((always_inline)) __m256d
+fcp_step4(__m256d v, __m256d* a, int variant)
+{
+    __m256d before = *a;
+    if (variant & FCP_ACROSS_SKIPNAN)
+        v = _mm256_blendv_pd(v, _mm256_set1_pd(1.0), _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+    *a = fcp_mul_acc(*a, v);
+    return (variant & FCP_ACROSS_EXCLUSIVE) ? before : *a;
+}
+
+/* fcp_across_in for float64: 4x4 blocks.  A signalling NaN in x is
+ * quieted by the product as by any (and of two NaNs vmulpd returns its
+ * first source, signalling or not: the accumulator's). */
+static inline __attribute__((always_inline)) void
+fcp_across_in64(const double* x, ptrdiff_t xs, double* y, ptrdiff_t ys, ptrdiff_t n,
+                double* acc, int down, int ahead, int variant)
+{
+    __m256d a[4], r[4];
+    ptrdiff_t i = 0, k, l, h;
+    for (h = 0; h < 4; h++)
+        a[h] = _mm256_loadu_pd(acc + 4 * h);
+    for (; i + 4 <= n; i += 4) {
+        if (ahead && (i & 7) == 0)
+            for (l = 16; l < 32; l++)
+                __builtin_prefetch(down ? x + l * xs - i - 7 : x + l * xs + i, 0, 1);
+        for (h = 0; h < 4; h++) {
+            fcp_t4(down ? x + 4 * h * xs - i - 3 : x + 4 * h * xs + i, xs, r);
+            for (k = 0; k < 4; k++)
+                _mm256_storeu_pd(y + (i + k) * ys + 4 * h,
+                                 fcp_step4(r[down ? 3 - k : k], a + h, variant));
+        }
+    }
+    for (; i < n; i++) {
+        double v[16];
+        for (l = 0; l < 16; l++)
+            v[l] = down ? x[l * xs - i] : x[l * xs + i];
+        for (h = 0; h < 4; h++)
+            _mm256_storeu_pd(y + i * ys + 4 * h,
+                             fcp_step4(_mm256_loadu_pd(v + 4 * h), a + h, variant));
+    }
+    for (h = 0; h < 4; h++)
+        _mm256_storeu_pd(acc + 4 * h, a[h]);
+}
+
+/* One call of a strip's scan with its flags as constants: each of the 16
+ * combinations of (variant, down, ahead) compiles to a loop of its own. */
+#define FCP_STRIP(fn, T, d, ah, v)                                           \
+    fn((const T*)x + j * xs_m, xs_m, (T*)y + j, ys_n, n, carry + j, d, ah, v)
+#define FCP_STRIPS(fn, T, v)                                                 \
+    if (down) {                                                              \
+        if (ahead) FCP_STRIP(fn, T, 1, 1, v); else FCP_STRIP(fn, T, 1, 0, v); \
+    } else {                                                                 \
+        if (ahead) FCP_STRIP(fn, T, 0, 1, v); else FCP_STRIP(fn, T, 0, 0, v); \
+    }
+#define FCP_VARIANTS(fn, T)                                                  \
     switch (variant) {                                                       \
-    case 0: call(0); break;                                                  \
-    case 1: call(1); break;                                                  \
-    case 2: call(2); break;                                                  \
-    default: call(3); break;                                                 \
+    case 0: FCP_STRIPS(fn, T, 0); break;                                     \
+    case 1: FCP_STRIPS(fn, T, 1); break;                                     \
+    case 2: FCP_STRIPS(fn, T, 2); break;                                     \
+    default: FCP_STRIPS(fn, T, 3); break;                                    \
     }
 
 /* The first lanes of a tile of m lanes, n steps, 16 at a time (carry:
- * one double a lane), where x runs along each lane (xs_n = +-1) and y
- * across them (ys_m = 1); returns how many lanes it took (0 in other
- * layouts; the rest go through the tile buffer).  Strides in elements. */
-static inline ptrdiff_t fcp_across32(const float* x, ptrdiff_t xs_m, ptrdiff_t xs_n, float* y,
-                                     ptrdiff_t ys_m, ptrdiff_t ys_n, double* carry,
-                                     ptrdiff_t m, ptrdiff_t n, int variant)
+ * one double a lane), of 32-bit (float32) or 64-bit (float64) elements,
+ * where x runs along each lane (xs_n = +-1; float32 only for -1) and y
+ * across them (ys_m = 1);
+ * returns how many lanes it took (0 in other layouts; the rest go through
+ * the tile buffer).  Strides in elements. */
+static inline ptrdiff_t fcp_across(const void* x, ptrdiff_t xs_m, ptrdiff_t xs_n, void* y,
+                                   ptrdiff_t ys_m, ptrdiff_t ys_n, double* carry,
+                                   ptrdiff_t m, ptrdiff_t n, int variant, int bits)
 {
     ptrdiff_t j = 0;
-    if ((xs_n == 1 || xs_n == -1) && ys_m == 1) {
+    /* A reverse float64 scan keeps the buffer, which reads each run
+     * upwards: here its runs read downwards took 1.0-1.2x the buffer's time
+     * (3-D (64, 512, 512) Fortran into C along 0, 2 threads: 16.7-17.4 ms
+     * against 15.5-16.6; forward 12.6-16.6 against 15.5-15.7), where
+     * float32's took 0.85-0.9x (2-D 8192x4096: 18.3-20.8 against
+     * 21.4-22.5). */
+    if ((xs_n == 1 || (xs_n == -1 && bits == 32)) && ys_m == 1) {
         int down = xs_n < 0;
         for (; j + 16 <= m; j += 16) {
             int ahead = j + 32 <= m;
-#define FCP_IN(v)                                                            \
-            if (down) {                                                      \
-                if (ahead) fcp_across_in(x + j * xs_m, xs_m, y + j, ys_n, n, carry + j, 1, 1, v); \
-                else fcp_across_in(x + j * xs_m, xs_m, y + j, ys_n, n, carry + j, 1, 0, v); \
-            } else {                                                         \
-                if (ahead) fcp_across_in(x + j * xs_m, xs_m, y + j, ys_n, n, carry + j, 0, 1, v); \
-                else fcp_across_in(x + j * xs_m, xs_m, y + j, ys_n, n, carry + j, 0, 0, v); \
+            if (bits == 32) {
+                FCP_VARIANTS(fcp_across_in, float)
+            } else {
+                FCP_VARIANTS(fcp_across_in64, double)
             }
-            FCP_ACROSS_VARIANTS(FCP_IN)
-#undef FCP_IN
         }
     }
     return j;
 }
+#undef FCP_VARIANTS
+#undef FCP_STRIPS
+#undef FCP_STRIP
 #else
 #define FCP_TRANSPOSE 0
 static inline void fcp_transpose32(const void* x, ptrdiff_t xs, void* b, ptrdiff_t bs)
@@ -590,12 +662,12 @@ static inline void fcp_transpose64(const void* x, ptrdiff_t xs, void* b, ptrdiff
     (void)x; (void)xs; (void)b; (void)bs;
 }
 #define FCP_ACROSS 0
-static inline ptrdiff_t fcp_across32(const float* x, ptrdiff_t xs_m, ptrdiff_t xs_n, float* y,
-                                     ptrdiff_t ys_m, ptrdiff_t ys_n, double* carry,
-                                     ptrdiff_t m, ptrdiff_t n, int variant)
+static inline ptrdiff_t fcp_across(const void* x, ptrdiff_t xs_m, ptrdiff_t xs_n, void* y,
+                                   ptrdiff_t ys_m, ptrdiff_t ys_n, double* carry,
+                                   ptrdiff_t m, ptrdiff_t n, int variant, int bits)
 {
     (void)x; (void)xs_m; (void)xs_n; (void)y; (void)ys_m; (void)ys_n; (void)carry;
-    (void)m; (void)n; (void)variant;
+    (void)m; (void)n; (void)variant; (void)bits;
     return 0;
 }
 #endif

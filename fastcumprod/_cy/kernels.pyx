@@ -67,8 +67,8 @@ cdef extern from "fcp.h":
     void fcp_transpose64(const void*, Py_ssize_t, void*, Py_ssize_t) noexcept nogil
     enum: FCP_TRANSPOSE
     enum: FCP_ACROSS
-    Py_ssize_t fcp_across32(const float*, Py_ssize_t, Py_ssize_t, float*, Py_ssize_t,
-                            Py_ssize_t, double*, Py_ssize_t, Py_ssize_t, int) noexcept nogil
+    Py_ssize_t fcp_across(const void*, Py_ssize_t, Py_ssize_t, void*, Py_ssize_t,
+                          Py_ssize_t, double*, Py_ssize_t, Py_ssize_t, int, int) noexcept nogil
     void fcp_prefetch_write(const void*) noexcept nogil
     enum: FCP_ROWS_FLAG
 
@@ -1652,12 +1652,13 @@ cdef void cast_block(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
     # into C along 0: 1.28x plain cumprod's time, now 1.00x).
     cdef bint scan_skips = (b.flags & F_SKIPNAN) != 0 and across and moved_bits(x, y) != 0
     cdef int flags = b.flags & ~(F_FIRST | (0 if scan_skips else F_SKIPNAN))
-    # float32 square tiles with torch's accumulator whose x runs along the
-    # lanes go 16 lanes at a time through registers (fcp_across32), the
-    # lanes that remain through the buffer: 2-D 8192x4096 Fortran into C
-    # along 0, one thread, 1.1-1.5x faster (docs/performance.md).
-    cdef bint fuse = (src_t is float and dst_t is float and FCP_ACROSS and across
-                      and (b.flags & (F_NUMPY | F_FIRST)) == 0)
+    # float32 and float64 square tiles with torch's accumulator whose x runs
+    # along the lanes go 16 lanes at a time through registers (fcp_across),
+    # the lanes that remain through the buffer: 2-D float32 8192x4096
+    # Fortran into C along 0, 2 threads, 1.2-1.4x np.copyto's time, 1.9-2.5x
+    # through the buffer (docs/performance.md).
+    cdef bint fuse = (((src_t is float and dst_t is float) or (src_t is double and dst_t is double))
+                      and FCP_ACROSS and across and (b.flags & (F_NUMPY | F_FIRST)) == 0)
     cdef Py_ssize_t done = 0
     # Tiles: a group of g lanes, k elements of each.  Chains: up to CHAINS
     # lanes, each contiguous in the buffer (scan_chains).  Rows: as many
@@ -1737,9 +1738,9 @@ cdef void cast_block(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
                 prefetch_runs(<const char*>(y + j0 * b.ys_m + i0 * b.ys_n), b.ys_m * size, gl,
                               kl * size, True)
             if fuse:
-                done = fcp_across32(<const float*>(x + j0 * b.xs_m + i0 * b.xs_n), b.xs_m,
-                                    b.xs_n, <float*>(y + j0 * b.ys_m + i0 * b.ys_n), b.ys_m,
-                                    b.ys_n, <double*>carry, gl, kl, b.flags)
+                done = fcp_across(<const void*>(x + j0 * b.xs_m + i0 * b.xs_n), b.xs_m, b.xs_n,
+                                  <void*>(y + j0 * b.ys_m + i0 * b.ys_n), b.ys_m, b.ys_n,
+                                  <double*>carry, gl, kl, b.flags, 8 * sizeof(dst_t))
             if done < gl:
                 sub.m = gl - done
                 sub.carry = carry + done * csize
