@@ -479,8 +479,10 @@ static inline void fcp_transpose64(const void* x, ptrdiff_t xs, void* b, ptrdiff
  * the lanes, y along them: along 1) stays in the buffer: blocks of 16x16
  * through registers, walked along x's rows or down 16 lanes, took
  * 1.15-1.3x its time (their 64-byte writes hop between y's runs, where the
- * buffer's scan writes each run whole).  The variants handled here:
- * exclusive 1, skip NaN 2 (kernels.pyx's F_*). */
+ * buffer's scan writes each run whole).  Taken on AMD CPUs only: on an
+ * Intel Xeon they took 1.6-2.0x the buffer's time (kernels.pyx:
+ * tiles_in_registers).  The variants handled here: exclusive 1, skip NaN 2
+ * (kernels.pyx's F_*). */
 #define FCP_ACROSS 1
 #define FCP_ACROSS_EXCLUSIVE 1
 #define FCP_ACROSS_SKIPNAN 2
@@ -671,6 +673,19 @@ static inline ptrdiff_t fcp_across(const void* x, ptrdiff_t xs_m, ptrdiff_t xs_n
     return 0;
 }
 #endif
+
+/* Whether this CPU is an AMD one: the only kind on which the mixed tiles
+ * through registers were measured faster than through the buffer
+ * (kernels.pyx: tiles_in_registers). */
+static inline int fcp_cpu_is_amd(void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    return __builtin_cpu_is("amd");
+#else
+    return 0;
+#endif
+}
 
 /* Whether this CPU runs code built for x86-64-v3 (fastcumprod/_kernels.py). */
 static inline int fcp_cpu_has_x86_64_v3(void)

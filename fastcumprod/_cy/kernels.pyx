@@ -61,6 +61,7 @@ cdef extern from "fcp.h":
     uint64_t fcp_via_i64(double) noexcept nogil
     uint64_t fcp_via_u64(double) noexcept nogil
     int fcp_cpu_has_x86_64_v3() noexcept nogil
+    int fcp_cpu_is_amd() noexcept nogil
     uint64_t fcp_after(uint64_t, uint64_t) noexcept nogil
     void fcp_prefetch(const void*) noexcept nogil
     void fcp_transpose32(const void*, Py_ssize_t, void*, Py_ssize_t) noexcept nogil
@@ -274,6 +275,16 @@ VIA = {"int32": VIA_I32, "int64": VIA_I64, "uint64": VIA_U64}
 cdef enum:
     SRC_I8, SRC_I16, SRC_I32, SRC_I64, SRC_U8, SRC_U16, SRC_U32, SRC_U64
     SRC_F16, SRC_F32, SRC_F64, SRC_C64, SRC_C128
+
+# Square tiles of float32 and float64 (torch's accumulator) in mixed layouts
+# through registers (fcp.h: fcp_across) on AMD CPUs only: on the 2-core AMD
+# EPYC, 2-D float32 8192x4096 Fortran into C along 0 took 1.2-1.4x
+# np.copyto's time at 2 threads, 1.9-2.5x through the buffer; on a lent
+# 16-core Intel Xeon 1.6-2.0x the buffer's time at every thread count
+# (one thread: 94.6-95.7 ms against 59.7-60.7; docs/performance.md,
+# "Mixed layouts").
+# set_tiles_in_registers switches (tests run both).
+cdef bint tiles_in_registers = FCP_ACROSS and fcp_cpu_is_amd()
 
 
 cdef inline double real_part(src_t v) noexcept nogil:
@@ -1653,12 +1664,13 @@ cdef void cast_block(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
     cdef bint scan_skips = (b.flags & F_SKIPNAN) != 0 and across and moved_bits(x, y) != 0
     cdef int flags = b.flags & ~(F_FIRST | (0 if scan_skips else F_SKIPNAN))
     # float32 and float64 square tiles with torch's accumulator whose x runs
-    # along the lanes go 16 lanes at a time through registers (fcp_across),
-    # the lanes that remain through the buffer: 2-D float32 8192x4096
-    # Fortran into C along 0, 2 threads, 1.2-1.4x np.copyto's time, 1.9-2.5x
-    # through the buffer (docs/performance.md).
+    # along the lanes go 16 lanes at a time through registers (fcp_across;
+    # on AMD CPUs: tiles_in_registers), the lanes that remain through the
+    # buffer: 2-D float32 8192x4096 Fortran into C along 0, 2 threads,
+    # 1.2-1.4x np.copyto's time, 1.9-2.5x through the buffer
+    # (docs/performance.md).
     cdef bint fuse = (((src_t is float and dst_t is float) or (src_t is double and dst_t is double))
-                      and FCP_ACROSS and across and (b.flags & (F_NUMPY | F_FIRST)) == 0)
+                      and tiles_in_registers and across and (b.flags & (F_NUMPY | F_FIRST)) == 0)
     cdef Py_ssize_t done = 0
     # Tiles: a group of g lanes, k elements of each.  Chains: up to CHAINS
     # lanes, each contiguous in the buffer (scan_chains).  Rows: as many
@@ -1710,8 +1722,6 @@ cdef void cast_block(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
         else:
             carry = own_carry
             carry_one(carry, gl, y)
-        sub.carry = carry
-        sub.m = gl
         if rows:
             sub.xs_n, sub.xs_m = bs, 1
         else:
@@ -1854,6 +1864,17 @@ cdef int code_of(cnp.dtype descr) except -1:
     if kind == b'c' and size <= 16:
         return SRC_C64 if size == 8 else SRC_C128
     raise TypeError(f"no kernel for dtype {descr}")
+
+
+def set_tiles_in_registers(on):
+    """Whether square tiles of float32 and float64 in mixed layouts go
+    through registers (fcp_across) or the buffer; returns the previous
+    setting.  The same bits either way: the tests run both, and
+    measurements compare them."""
+    global tiles_in_registers
+    previous = tiles_in_registers
+    tiles_in_registers = bool(on) and FCP_ACROSS
+    return bool(previous)
 
 
 def cpu_has_x86_64_v3():
