@@ -602,10 +602,33 @@ fcp_across_in64(const double* x, ptrdiff_t xs, double* y, ptrdiff_t ys, ptrdiff_
         _mm256_storeu_pd(acc + 4 * h, a[h]);
 }
 
+/* A reverse scan's strip: its 16 runs of n elements of es bytes (each
+ * ending at x + l * xs bytes) copied upwards into stage, sn bytes apart,
+ * the next strip's runs asked for meanwhile (ahead).  Read downwards where
+ * they lie, 32 bytes a lane at a time, they took 1.6-1.7x the forward
+ * scan's time; copied upwards and read downwards from the L1 cache,
+ * 1.2-1.3x (one thread, 2-D float32 8192x4096 Fortran into C along 0, a C
+ * loop of cast_block's; writing y downwards cost nothing). */
+static inline void fcp_stage_up(const char* x, ptrdiff_t xs, ptrdiff_t n, ptrdiff_t es,
+                                char* stage, ptrdiff_t sn, int ahead)
+{
+    ptrdiff_t l, q, bytes = n * es;
+    x -= bytes - es;
+    for (l = 0; l < 16; l++) {
+        if (ahead) {
+            for (q = 0; q < bytes; q += 64)
+                __builtin_prefetch(x + (l + 16) * xs + q, 0, 1);
+            __builtin_prefetch(x + (l + 16) * xs + bytes - 1, 0, 1);
+        }
+        memcpy(stage + l * sn, x + l * xs, bytes);
+    }
+}
+
 /* One call of a strip's scan with its flags as constants: each of the 16
- * combinations of (variant, down, ahead) compiles to a loop of its own. */
+ * combinations of (variant, down, ahead) compiles to a loop of its own.
+ * The strip's x: sx, lanes sxs apart. */
 #define FCP_STRIP(fn, T, d, ah, v)                                           \
-    fn((const T*)x + j * xs_m, xs_m, (T*)y + j, ys_n, n, carry + j, d, ah, v)
+    fn((const T*)sx, sxs, (T*)y + j, ys_n, n, carry + j, d, ah, v)
 #define FCP_STRIPS(fn, T, v)                                                 \
     if (down) {                                                              \
         if (ahead) FCP_STRIP(fn, T, 1, 1, v); else FCP_STRIP(fn, T, 1, 0, v); \
@@ -622,25 +645,39 @@ fcp_across_in64(const double* x, ptrdiff_t xs, double* y, ptrdiff_t ys, ptrdiff_
 
 /* The first lanes of a tile of m lanes, n steps, 16 at a time (carry:
  * one double a lane), of 32-bit (float32) or 64-bit (float64) elements,
- * where x runs along each lane (xs_n = +-1; float32 only for -1) and y
- * across them (ys_m = 1);
+ * where x runs along each lane (xs_n = +-1; float32 only for -1, through
+ * stage: room for stage_size floats, 16 * (n + 16) or more) and y across
+ * them (ys_m = 1);
  * returns how many lanes it took (0 in other layouts; the rest go through
  * the tile buffer).  Strides in elements. */
 static inline ptrdiff_t fcp_across(const void* x, ptrdiff_t xs_m, ptrdiff_t xs_n, void* y,
                                    ptrdiff_t ys_m, ptrdiff_t ys_n, double* carry,
-                                   ptrdiff_t m, ptrdiff_t n, int variant, int bits)
+                                   ptrdiff_t m, ptrdiff_t n, int variant, int bits,
+                                   void* stage, ptrdiff_t stage_size)
 {
-    ptrdiff_t j = 0;
-    /* A reverse float64 scan keeps the buffer, which reads each run
-     * upwards: here its runs read downwards took 1.0-1.2x the buffer's time
-     * (3-D (64, 512, 512) Fortran into C along 0, 2 threads: 16.7-17.4 ms
-     * against 15.5-16.6; forward 12.6-16.6 against 15.5-15.7), where
-     * float32's took 0.85-0.9x (2-D 8192x4096: 18.3-20.8 against
-     * 21.4-22.5). */
-    if ((xs_n == 1 || (xs_n == -1 && bits == 32)) && ys_m == 1) {
+    ptrdiff_t j = 0, sxs, sn = n + 16;
+    const void* sx;
+    /* A reverse float32 scan's strips are staged (fcp_stage_up): 2-D
+     * 8192x4096 Fortran into C along 0, one thread, 32.5-33.3 ms (the
+     * forward scan 27.6-28.3, the buffer 43.9-44.4), read downwards where
+     * they lie 34.5-36.5.  A reverse float64 scan keeps the buffer, which
+     * reads each run upwards: staged here, 3-D (64, 512, 512) along 0 took
+     * 31.0-31.7 ms at one thread (the buffer 31.1-31.2) and 17.3-17.7 at
+     * two (16.2-16.3); read downwards where they lie, 1.0-1.2x the
+     * buffer's time. */
+    ptrdiff_t es = bits / 8;
+    if ((xs_n == 1 || (xs_n == -1 && bits == 32 && 16 * sn <= stage_size)) && ys_m == 1) {
         int down = xs_n < 0;
         for (; j + 16 <= m; j += 16) {
             int ahead = j + 32 <= m;
+            sx = (const char*)x + j * xs_m * es;
+            sxs = xs_m;
+            if (down) {
+                fcp_stage_up((const char*)sx, xs_m * es, n, es, (char*)stage, sn * es, ahead);
+                sx = (const char*)stage + (n - 1) * es;
+                sxs = sn;
+                ahead = 0;
+            }
             if (bits == 32) {
                 FCP_VARIANTS(fcp_across_in, float)
             } else {
@@ -666,10 +703,11 @@ static inline void fcp_transpose64(const void* x, ptrdiff_t xs, void* b, ptrdiff
 #define FCP_ACROSS 0
 static inline ptrdiff_t fcp_across(const void* x, ptrdiff_t xs_m, ptrdiff_t xs_n, void* y,
                                    ptrdiff_t ys_m, ptrdiff_t ys_n, double* carry,
-                                   ptrdiff_t m, ptrdiff_t n, int variant, int bits)
+                                   ptrdiff_t m, ptrdiff_t n, int variant, int bits,
+                                   void* stage, ptrdiff_t stage_size)
 {
     (void)x; (void)xs_m; (void)xs_n; (void)y; (void)ys_m; (void)ys_n; (void)carry;
-    (void)m; (void)n; (void)variant; (void)bits;
+    (void)m; (void)n; (void)variant; (void)bits; (void)stage; (void)stage_size;
     return 0;
 }
 #endif

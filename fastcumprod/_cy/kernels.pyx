@@ -69,7 +69,8 @@ cdef extern from "fcp.h":
     enum: FCP_TRANSPOSE
     enum: FCP_ACROSS
     Py_ssize_t fcp_across(const void*, Py_ssize_t, Py_ssize_t, void*, Py_ssize_t,
-                          Py_ssize_t, double*, Py_ssize_t, Py_ssize_t, int, int) noexcept nogil
+                          Py_ssize_t, double*, Py_ssize_t, Py_ssize_t, int, int, void*,
+                          Py_ssize_t) noexcept nogil
     void fcp_prefetch_write(const void*) noexcept nogil
     enum: FCP_ROWS_FLAG
 
@@ -1750,7 +1751,8 @@ cdef void cast_block(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
             if fuse:
                 done = fcp_across(<const void*>(x + j0 * b.xs_m + i0 * b.xs_n), b.xs_m, b.xs_n,
                                   <void*>(y + j0 * b.ys_m + i0 * b.ys_n), b.ys_m, b.ys_n,
-                                  <double*>carry, gl, kl, b.flags, 8 * sizeof(dst_t))
+                                  <double*>carry, gl, kl, b.flags, 8 * sizeof(dst_t),
+                                  <void*>buf, used // size)
             if done < gl:
                 sub.m = gl - done
                 sub.carry = carry + done * csize
