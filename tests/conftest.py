@@ -14,6 +14,16 @@ except ImportError:
     torch = None
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """`pytest -n auto` (the README's test command): one worker per CPU this
+    process may run on.  xdist asks psutil first, which counts the host's
+    cores, not the CPUs a container or `taskset` leaves it: each worker holds
+    about 1 GB (numba, torch, dask), so a 2-CPU slice of a 64-core host
+    would start 64 of them."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+
+
 # Every test runs under each backend: a new backend is one more name here.
 BACKENDS = ["cython", "numba", "auto"]
 
