@@ -2,8 +2,9 @@
 chain_groups): lanes shorter than SPREAD_CHAIN in groups of CHAINS
 neighbours (PAIR_CHAINS where a float64 or int64 result's lanes and their
 input's span PAIR_CHAIN_BYTES or more), longer ones in groups of CHAINS
-chains far apart (runs of CHAINS * SPREAD_LANES lanes), the lanes left over
-one at a time.  These arrays put lanes on both sides of SPREAD_CHAIN and of
+chains far apart (runs of CHAINS * SPREAD_LANES lanes; PAIR_CHAINS where a
+float64 or int64 result's lanes or their input's are strided), the lanes
+left over one at a time.  These arrays put lanes on both sides of SPREAD_CHAIN and of
 PAIR_CHAIN_BYTES, and lane counts with every remainder modulo CHAINS, through
 every variant, a carry from block to block and the parallel drivers' blocks
 of lanes: the same bits as the reference, torch and numpy."""
@@ -127,6 +128,37 @@ def test_far_chains_go_in_runs_of_spread_lanes(dtype):
             xb, yb = x[:, start:stop], y[:, start:stop]
             kernels.scan(xb, yb, *plan(xb, yb, 1), carry, 0)
         assert_identical(y, expected)
+
+
+@pytest.mark.parametrize("dtype,result", [("float64", None), ("int64", None),
+                                          ("int16", "int64"), ("float32", "float64")])
+def test_long_strided_lanes_go_in_pairs(dtype, result):
+    """Lanes of SPREAD_CHAIN or more whose input or result steps over more
+    than one element go in groups of PAIR_CHAINS far-apart chains where the
+    result is float64 or int64 (kernels.pyx: lanes_with): lane counts with
+    both remainders modulo 2 and around the runs, strided input, strided out=,
+    both, reversed, and two blocks from a carry."""
+    rng = np.random.default_rng(17)
+    kernels = _kernels.kernels
+    n = SPREAD_CHAIN + 9
+    for m in (1, 2, 3, 2 * SPREAD_LANES + 1, 2 * SPREAD_LANES + 6):
+        wide = values(dtype, m * 2 * n, rng).reshape(m, 2 * n)
+        if np.dtype(result or dtype).kind in "iu" and wide.dtype.kind in "fc":
+            wide = np.where(np.isfinite(wide), wide, 3).astype(dtype)
+        for x in (wide[:, ::2], wide[:, :n], wide[:, ::-2]):
+            expected = _reference.cumprod(x, 1, dtype=result)
+            for out in (np.empty((m, 2 * n), expected.dtype)[:, ::2],
+                        np.empty((m, 3 * n), expected.dtype)[:, ::-3], None):
+                with fastcumprod.config(backend="cython"):
+                    got = fastcumprod.cumprod(x, 1, dtype=result, out=out)
+                assert_identical(got, expected)
+                assert_same_as_torch(got, x, 1, result)
+            y = np.empty((m, 2 * n), expected.dtype)[:, ::2]
+            carry = _dtypes.one_carry(y.dtype, m)
+            for start, stop in ((0, n // 2), (n // 2, n)):
+                xb, yb = x[:, start:stop], y[:, start:stop]
+                kernels.scan(xb, yb, *plan(xb, yb, 1), carry, 0)
+            assert_identical(y, expected)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])

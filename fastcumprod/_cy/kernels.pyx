@@ -137,6 +137,14 @@ cdef enum:
     # float64 lanes of 16 (64 bytes read a lane: two took 1.06-1.09x).
     PAIR_CHAIN_BYTES = 128
     PAIR_CHAINS = 2
+    # Lanes of SPREAD_CHAIN or more go PAIR_CHAINS at a time too where a
+    # float64 or int64 result's lanes or their input's step over more than
+    # one element (lanes_with): such a lane uses only part of each line it
+    # touches, and four of them a thread, far apart, fell behind torch's
+    # lane at a time (4096x8192 float64 along 1 into every other column of
+    # a 4096x16384 out=, two threads, a C loop of chain_groups' shape: four
+    # chains 22.6-23.6 ms, two 20.4-21.9, np.copyto of the input's bytes
+    # 16; with unit steps every count ran at the copy's speed).
     # ... and at most this many lanes apart: a quarter of a block of 4096
     # lanes put a group's four lanes of a strided out= 128 MiB apart, and the
     # scan took 3.8x the time of blocks of 1024 (4096x8192 float64 along 1
@@ -1143,8 +1151,10 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
                 scan_pairs(x, y, b.n, b.xs_n, b.ys_n, b.via, <uint64_t*>carry, flags)
             return
     if b.chains or m == 1:
-        if ((dst_t is double or dst_t is uint64_t) and b.n < SPREAD_CHAIN
-                and b.n * <Py_ssize_t>min(sizeof(src_t), sizeof(dst_t)) >= PAIR_CHAIN_BYTES):
+        if (dst_t is double or dst_t is uint64_t) and (
+                (b.n < SPREAD_CHAIN
+                 and b.n * <Py_ssize_t>min(sizeof(src_t), sizeof(dst_t)) >= PAIR_CHAIN_BYTES)
+                or (b.n >= SPREAD_CHAIN and (b.xs_n * b.xs_n != 1 or b.ys_n * b.ys_n != 1))):
             j0 = chain_groups(x, y, b, flags, start, PAIR_CHAINS)
         else:
             j0 = chain_groups(x, y, b, flags, start, CHAINS)
