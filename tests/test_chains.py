@@ -4,10 +4,11 @@ neighbours (PAIR_CHAINS where a float64 or int64 result's lanes and their
 input's span PAIR_CHAIN_BYTES or more), longer ones in groups of CHAINS
 chains far apart (runs of CHAINS * SPREAD_LANES lanes; PAIR_CHAINS where a
 float64 or int64 result's lanes or their input's are strided), the lanes
-left over one at a time.  These arrays put lanes on both sides of SPREAD_CHAIN and of
-PAIR_CHAIN_BYTES, and lane counts with every remainder modulo CHAINS, through
-every variant, a carry from block to block and the parallel drivers' blocks
-of lanes: the same bits as the reference, torch and numpy."""
+left over one at a time.  These arrays put lanes on both sides of
+SPREAD_CHAIN and of PAIR_CHAIN_BYTES, and lane counts with every remainder
+modulo CHAINS, through every variant, a carry from block to block and the
+parallel drivers' blocks of lanes: the same bits as the reference, torch
+and numpy."""
 import numpy as np
 import pytest
 
