@@ -1178,12 +1178,19 @@ cdef inline void lanes_with(const src_t* x, dst_t* y, const Block* b, int flags)
         lanes = min(block, m - j0)
         # A reverse scan walks every axis backwards (fastcumprod._api), its
         # lanes at stride -1, which vectorises where source and result have
-        # one width (2-D float64 along 0: a forward scan's time; in
-        # descending chunks 2.2x it).  A widening one takes its lanes from
-        # their lowest address, in descending chunks (scan_rows_descending;
-        # not with a carry, whose order is the lanes').
-        descending = (sizeof(src_t) < sizeof(dst_t) and xs_m == -1 and ys_m == -1
-                      and lanes == block and carry == NULL)
+        # one width (2-D float64 along 0 without AVX2: a forward scan's time;
+        # in descending chunks 1.2-1.4x it).  The others take their lanes
+        # from their lowest address, in descending chunks
+        # (scan_rows_descending; not with a carry, whose order is the
+        # lanes'): widening ones; one-byte results, which GCC reverses a
+        # byte at a time; and, with AVX2, float64 results, whose NaN flag
+        # (FCP_ROWS_FLAG) stopped GCC vectorising a loop at stride -1.
+        # (65536x256 along 0, one thread, time / forward scan's: float64
+        # with AVX2 1.7x -> 1.0-1.2x, uint8 1.2-2.0x -> 1.0x; complex,
+        # int32 and int64 lost 1.3-9x in chunks.)
+        descending = ((sizeof(src_t) < sizeof(dst_t) or sizeof(dst_t) == 1
+                       or (FCP_ROWS_FLAG and dst_t is double))
+                      and xs_m == -1 and ys_m == -1 and lanes == block and carry == NULL)
         if descending:
             r = acc_start(acc, lanes, NULL, x - j0 - (block - 1), 1, y - j0 - (block - 1), 1,
                           b.n, b.via, start)
