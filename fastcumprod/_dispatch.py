@@ -29,10 +29,14 @@ AUTO_MIN_ELEMENTS = 1 << 18
 AUTO_MIN_ELEMENTS_MANY = 1 << 16
 AUTO_MANY_THREADS = 4
 # - a lone integer lane, split in two passes, from AUTO_MIN_LANE (2**18: 0.8-0.95
-#   of Cython's time on 2, 4 and 16 threads, 2.5 times it at 2**16); with 2 or
-#   3 threads only into out=: a fresh result is as fast or faster on Cython
-#   while the second core maps its pages (_pages.py; 1-D int64, 2**24: Cython
-#   18.1 ms, numba 23.7; into out=, int32 with dtype=int32: numba 7.1, Cython 9.5);
+#   of Cython's time on 4 and 16 threads, 2.5 times it at 2**16), with
+#   AUTO_MANY_THREADS or more: the split reads the input twice, and since
+#   Cython's lane takes the chain's multiply first (3d1cfe7) two threads no
+#   longer beat its one (2 cores, into out=, 2**18-2**24 elements of int64,
+#   int32 with dtype=int32, int32, int16 and uint8 into int64: numba at 2
+#   threads 0.85-1.5x Cython's time, mostly 1.0-1.3x; the bench's 1-D int64
+#   13.1-13.4 ms against 10.1-10.4); a fresh result is as fast or faster on
+#   Cython while the second core maps its pages (_pages.py);
 AUTO_MIN_LANE = 1 << 18
 # - complex results of more than one lane, from AUTO_MIN_COMPLEX: the product is
 #   compute-bound, so a second thread pays early (complex128 1024x4096 along 1,
@@ -305,7 +309,7 @@ def choose(backend, threads, plan, size, result_kind, fresh):
         return "numba" if lanes > 1 and size >= AUTO_MIN_COMPLEX else "cython"
     many = threads >= AUTO_MANY_THREADS
     if lanes == 1:
-        wants = result_kind in "iu" and size >= AUTO_MIN_LANE and (many or not fresh)
+        wants = result_kind in "iu" and size >= AUTO_MIN_LANE and many
     elif size < (AUTO_MIN_ELEMENTS_MANY if many else AUTO_MIN_ELEMENTS):
         wants = False
     else:
