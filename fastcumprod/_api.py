@@ -188,7 +188,7 @@ def _flip_dim_only(x, out, d, fresh, carry):
         return x.shape[d] < SPREAD_FROM
     if carry is not None or not (kernel_ready(x) and kernel_ready(out)):
         return False  # served serially (fastcumprod._execute)
-    return _dispatch.splits_rows(plan(x, out, d), x.size, out.dtype.kind, fresh)
+    return _dispatch.splits_rows(plan(x, out, d), x.size, out.dtype, fresh)
 
 
 def _flags(reverse, exclusive, skipnan):

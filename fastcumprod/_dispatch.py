@@ -30,14 +30,18 @@ AUTO_MIN_ELEMENTS_MANY = 1 << 16
 AUTO_MANY_THREADS = 4
 # - a lone integer lane, split in two passes, from AUTO_MIN_LANE (2**18: 0.8-0.95
 #   of Cython's time on 4 and 16 threads, 2.5 times it at 2**16), with
-#   AUTO_MANY_THREADS or more: the split reads the input twice, and since
-#   Cython's lane takes the chain's multiply first (3d1cfe7) two threads no
-#   longer beat its one (2 cores, into out=, 2**18-2**24 elements of int64,
-#   int32 with dtype=int32, int32, int16 and uint8 into int64: numba at 2
-#   threads 0.85-1.5x Cython's time, mostly 1.0-1.3x; the bench's 1-D int64
-#   13.1-13.4 ms against 10.1-10.4); a fresh result is as fast or faster on
-#   Cython while the second core maps its pages (_pages.py);
+#   AUTO_MANY_THREADS or more; with 2 or 3, only a result narrower than 8
+#   bytes into out=, from AUTO_MIN_NARROW_LANE.  The split reads the input
+#   twice, and since Cython's lane takes the chain's multiply first
+#   (3d1cfe7) its one thread keeps up with two on int64 results, which
+#   stream 16 bytes an element (2 cores, into out=, numba's time over
+#   Cython's, three runs: int64 2**24 1.25-1.30, int32 into int64 2**24-2**25
+#   0.97-1.20); narrower results, whose chain is the bound, gain from 2**24
+#   (int32 with dtype=int32 0.66-0.97, int16 with dtype=int16 0.71-1.17;
+#   2**22-2**23 0.74-1.40).  A fresh result is as fast or faster on Cython
+#   while the second core maps its pages (_pages.py);
 AUTO_MIN_LANE = 1 << 18
+AUTO_MIN_NARROW_LANE = 1 << 24
 # - complex results of more than one lane, from AUTO_MIN_COMPLEX: the product is
 #   compute-bound, so a second thread pays early (complex128 1024x4096 along 1,
 #   into out=: one thread 4.7 ms, two 3.3);
@@ -293,10 +297,11 @@ def wait_prepared():
         _threads_preparing.pop().join()
 
 
-def choose(backend, threads, plan, size, result_kind, fresh):
+def choose(backend, threads, plan, size, result, fresh):
     """The backend of a call, "cython" or "numba", from the thresholds above:
     backend as set, threads to use, the call's plan, its element count, the
-    result's dtype kind and whether the result is fresh (its pages unmapped)."""
+    result's dtype and whether the result is fresh (its pages unmapped)."""
+    result_kind = result.kind
     if backend == "numba" and len(plan.outer) > 1:
         return "cython"
     if backend != "auto":
@@ -309,7 +314,9 @@ def choose(backend, threads, plan, size, result_kind, fresh):
         return "numba" if lanes > 1 and size >= AUTO_MIN_COMPLEX else "cython"
     many = threads >= AUTO_MANY_THREADS
     if lanes == 1:
-        wants = result_kind in "iu" and size >= AUTO_MIN_LANE and many
+        wants = result_kind in "iu" and (
+            size >= AUTO_MIN_LANE and many
+            or size >= AUTO_MIN_NARROW_LANE and result.itemsize < 8 and not fresh)
     elif size < (AUTO_MIN_ELEMENTS_MANY if many else AUTO_MIN_ELEMENTS):
         wants = False
     else:
@@ -317,7 +324,7 @@ def choose(backend, threads, plan, size, result_kind, fresh):
     return "numba" if wants else "cython"
 
 
-def splits_rows(plan, size, result_kind, fresh):
+def splits_rows(plan, size, result, fresh):
     """Whether scan() would hand a call with this plan to the parallel
     drivers now (numba usable, compiled, and chosen) and they would split
     each row of lanes between the threads; nothing is prepared.  A reverse
@@ -329,10 +336,10 @@ def splits_rows(plan, size, result_kind, fresh):
     if module is None:
         return False
     threads = get_num_threads()
-    if backend == "auto" and not module.ready(module.wanted(plan, result_kind, fresh,
+    if backend == "auto" and not module.ready(module.wanted(plan, result.kind, fresh,
                                                             threads)[:1]):
         return False  # auto scans serially until the call's driver is ready
-    return (choose(backend, threads, plan, size, result_kind, fresh) == "numba"
+    return (choose(backend, threads, plan, size, result, fresh) == "numba"
             and module.row_split(plan, threads))
 
 
@@ -379,7 +386,7 @@ def scan(x, y, plan, carry=None, fresh=False, flags=0, fpe=None):
            if x.dtype.kind in "fc" and y.dtype.kind in "iu" else 0)
     backend, threads = get_backend(), get_num_threads()
     if (not _forked and backend != "cython"
-            and choose(backend, threads, plan, x.size, y.dtype.kind, fresh) == "numba"
+            and choose(backend, threads, plan, x.size, y.dtype, fresh) == "numba"
             and _numba_scan(x, y, plan, backend, threads, fresh, via, flags, fpe, carry)):
         return
     _cython.scan(x, y, plan, threads, fresh, carry, via, flags, fpe)

@@ -79,17 +79,21 @@ def test_choose_is_a_pure_function_of_the_call():
     rows = Plan((), 2048, 8192, 8192, 8192, 1, 1, False)
     lane = Plan((), 2**24, 1, 1, 1, 0, 0, True)
     nested = Plan(((4, 10, 10), (5, 2, 2)), 2, 1, 1, 1, 0, 0, True)
-    assert choose("cython", 16, rows, 2**24, "f", False) == "cython"
-    assert choose("numba", 16, rows, 2**24, "f", False) == "numba"
-    assert choose("numba", 16, nested, 40, "f", False) == "cython"
-    assert choose("auto", 1, rows, 2**24, "f", False) == "cython"
-    assert choose("auto", 2, rows, 2**24, "f", False) == "numba"
-    assert choose("auto", 2, rows, 1000, "f", False) == "cython"
-    assert choose("auto", 2, lane, 2**24, "f", False) == "cython"      # a floating lane
-    assert choose("auto", 2, lane, 2**24, "i", True) == "cython"       # fresh, 2 threads
-    assert choose("auto", 2, lane, 2**24, "i", False) == "cython"      # two threads lose
-    assert choose("auto", 4, lane, 2**24, "i", False) == "numba"
-    assert choose("auto", 16, lane, 2**24, "i", True) == "numba"
+    f8, i8, i4 = np.dtype("float64"), np.dtype("int64"), np.dtype("int32")
+    assert choose("cython", 16, rows, 2**24, f8, False) == "cython"
+    assert choose("numba", 16, rows, 2**24, f8, False) == "numba"
+    assert choose("numba", 16, nested, 40, f8, False) == "cython"
+    assert choose("auto", 1, rows, 2**24, f8, False) == "cython"
+    assert choose("auto", 2, rows, 2**24, f8, False) == "numba"
+    assert choose("auto", 2, rows, 1000, f8, False) == "cython"
+    assert choose("auto", 2, lane, 2**24, f8, False) == "cython"      # a floating lane
+    assert choose("auto", 2, lane, 2**24, i8, True) == "cython"       # fresh, 2 threads
+    assert choose("auto", 2, lane, 2**24, i8, False) == "cython"      # 8 bytes: two threads lose
+    assert choose("auto", 2, lane, 2**24, i4, False) == "numba"       # narrower: the chain bounds
+    assert choose("auto", 2, lane, 2**23, i4, False) == "cython"
+    assert choose("auto", 2, lane, 2**24, i4, True) == "cython"
+    assert choose("auto", 4, lane, 2**18, i8, False) == "numba"
+    assert choose("auto", 16, lane, 2**24, i8, True) == "numba"
 
 
 def test_setters():
