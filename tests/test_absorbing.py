@@ -126,6 +126,19 @@ def test_absorbing_lanes_of_every_source_into_real_results(src, dst):
             raise AssertionError(f"{label}: {e}") from None
 
 
+@pytest.mark.parametrize("exclusive", [False, True])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_reverse_float64_lanes_into_float32_test_in_vectors(name, exclusive):
+    """A reverse float64 lane cast to float32 tests its factors downwards in
+    vectors (fcp_moves_downf: the loop was scalar, 2.3x the forward scan's
+    time): every absorbing lane, its start at the end, NaNs included."""
+    for label, x in LANES:
+        try:
+            check(x[::-1].copy(), name, reverse=True, exclusive=exclusive, dtype="float32")
+        except AssertionError as e:
+            raise AssertionError(f"{label}: {e}") from None
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_absorbing_lanes_of_any_strides(dtype):
     for label, x in LANES[:12]:

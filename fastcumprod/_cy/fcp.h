@@ -370,6 +370,49 @@ static inline int fcp_moves_down(const double* x, ptrdiff_t c, int64_t lo, int64
     return fcp_any(bad);
 }
 
+/* fcp_moves_down for float64 factors of a float32 result: each cast to
+ * float first (as absorb's float_factor does), its bits tested against the
+ * float range (fcp_stay_rangef).  At stride -1 GCC kept that loop scalar
+ * too (1-D float64 with dtype=float32 stuck at a subnormal, reverse: 2.3x
+ * the forward scan's time, nancumprod reverse 3.4x). */
+typedef float fcp_v4f __attribute__((vector_size(16)));
+typedef int32_t fcp_v4i __attribute__((vector_size(16)));
+static inline int fcp_any4(fcp_v4i v)
+{
+    int32_t e[4];
+    memcpy(e, &v, sizeof e);
+    return (e[0] | e[1] | e[2] | e[3]) != 0;
+}
+static inline int fcp_moves_downf(const double* x, ptrdiff_t c, int32_t lo, int32_t hi,
+                                  int skipnan, int* neg)
+{
+    const fcp_v4i magnitude = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX};
+    const fcp_v4i vlo = {lo, lo, lo, lo}, vhi = {hi, hi, hi, hi};
+    const fcp_v4i inf = {0x7f800000, 0x7f800000, 0x7f800000, 0x7f800000};
+    fcp_v4i bad = {0, 0, 0, 0}, sign = {0, 0, 0, 0};
+    ptrdiff_t t;
+    if (skipnan) {
+        for (t = 0; t < c; t += 4) {
+            fcp_v4d g = *(const fcp_v4d*)(x - t - 3);  /* (aligned(8): unaligned) */
+            fcp_v4i b = (fcp_v4i)__builtin_convertvector(g, fcp_v4f);
+            fcp_v4i m = b & magnitude;
+            fcp_v4i counts = m <= inf;  /* not NaN, by the bits (absorb) */
+            bad |= (m < vlo) | ((m > vhi) & counts);
+            sign |= b & counts;
+        }
+    } else {
+        for (t = 0; t < c; t += 4) {
+            fcp_v4d g = *(const fcp_v4d*)(x - t - 3);  /* (aligned(8): unaligned) */
+            fcp_v4i b = (fcp_v4i)__builtin_convertvector(g, fcp_v4f);
+            fcp_v4i m = b & magnitude;
+            bad |= (m < vlo) | (m > vhi);
+            sign |= b;
+        }
+    }
+    *neg = fcp_any4(sign & ~magnitude);
+    return fcp_any4(bad);
+}
+
 /* Floating values to integer results as torch's x86-64 build casts them
  * (fastcumprod._dtypes.FLOAT_TO_INT_VIA): truncated toward zero into int32 or
  * int64, NaN and values out of range giving the minimum (cvttsd2si's rule,

@@ -50,6 +50,7 @@ cdef extern from "fcp.h":
     void fcp_raise_underflow() noexcept nogil
     enum: FCP_ONE_BITS
     int fcp_moves_down(const double*, Py_ssize_t, int64_t, int64_t, int, int*) noexcept nogil
+    int fcp_moves_downf(const double*, Py_ssize_t, int32_t, int32_t, int, int*) noexcept nogil
     enum: FCP_MOVES_DOWN
     enum: FCP_FE_OVERFLOW, FCP_FE_UNDERFLOW, FCP_FE_INVALID, FCP_FE_DIVBYZERO
     double fcp_mul(double, double) noexcept nogil
@@ -836,6 +837,11 @@ cdef inline Py_ssize_t absorb(const src_t* x, dst_t* y, Py_ssize_t n, Py_ssize_t
             t0 = c - c % 4
             bad_down = fcp_moves_down(x, t0, blo, bhi, (flags & F_SKIPNAN) != 0, &neg_down)
             bad, neg = bad_down, neg_down
+        elif src_t is double and dst_t is float and xs_n == -1 and FCP_MOVES_DOWN:
+            # The same for a float32 result (fcp_moves_downf).
+            t0 = c - c % 4
+            bad_down = fcp_moves_downf(x, t0, lo32, hi32, (flags & F_SKIPNAN) != 0, &neg_down)
+            fbad, fneg = bad_down, neg_down
         for t in range(c if masked else t0, c):
             if dst_t is float:
                 # The same by the float's bits, 8 to a vector, in 32-bit
