@@ -336,82 +336,56 @@ static inline void fcp_raise_underflow(void)
 #endif
 typedef double fcp_v4d __attribute__((vector_size(32), aligned(8)));
 typedef int64_t fcp_v4l __attribute__((vector_size(32), aligned(8)));
-static inline int fcp_any(fcp_v4l v)
-{
-    int64_t e[4];
-    memcpy(e, &v, sizeof e);
-    return (e[0] | e[1] | e[2] | e[3]) != 0;
+typedef float fcp_v4f __attribute__((vector_size(16)));
+typedef int32_t fcp_v4i __attribute__((vector_size(16)));
+/* One body for each width of the bits tested: VI vectors of 4 elements of
+ * type E, bits(g) those of 4 float64 factors g, with magnitude and inf's
+ * bit patterns in that width. */
+#define FCP_MOVES_DOWN_AS(name, VI, E, bits, magnitude_bits, inf_bits)         \
+static inline int name(const double* x, ptrdiff_t c, E lo, E hi, int skipnan,  \
+                       int* neg)                                               \
+{                                                                              \
+    const VI magnitude = {magnitude_bits, magnitude_bits, magnitude_bits,      \
+                          magnitude_bits};                                     \
+    const VI vlo = {lo, lo, lo, lo}, vhi = {hi, hi, hi, hi};                   \
+    const VI inf = {inf_bits, inf_bits, inf_bits, inf_bits};                   \
+    VI bad = {0, 0, 0, 0}, sign = {0, 0, 0, 0};                                \
+    E e[4];                                                                    \
+    ptrdiff_t t;                                                               \
+    if (skipnan) {                                                             \
+        for (t = 0; t < c; t += 4) {                                           \
+            VI b = bits(*(const fcp_v4d*)(x - t - 3));  /* (unaligned) */      \
+            VI m = b & magnitude;                                              \
+            VI counts = m <= inf;  /* not NaN, by the bits (absorb) */         \
+            bad |= (m < vlo) | ((m > vhi) & counts);                           \
+            sign |= b & counts;                                                \
+        }                                                                      \
+    } else {                                                                   \
+        for (t = 0; t < c; t += 4) {                                           \
+            VI b = bits(*(const fcp_v4d*)(x - t - 3));  /* (unaligned) */      \
+            VI m = b & magnitude;                                              \
+            bad |= (m < vlo) | (m > vhi);                                      \
+            sign |= b;                                                         \
+        }                                                                      \
+    }                                                                          \
+    sign &= ~magnitude;                                                        \
+    memcpy(e, &sign, sizeof e);                                                \
+    *neg = (e[0] | e[1] | e[2] | e[3]) != 0;                                   \
+    memcpy(e, &bad, sizeof e);                                                 \
+    return (e[0] | e[1] | e[2] | e[3]) != 0;                                   \
 }
-static inline int fcp_moves_down(const double* x, ptrdiff_t c, int64_t lo, int64_t hi,
-                                 int skipnan, int* neg)
-{
-    const fcp_v4l magnitude = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
-    const fcp_v4l vlo = {lo, lo, lo, lo}, vhi = {hi, hi, hi, hi};
-    const fcp_v4l inf = {FCP_INF_BITS, FCP_INF_BITS, FCP_INF_BITS, FCP_INF_BITS};
-    fcp_v4l bad = {0, 0, 0, 0}, sign = {0, 0, 0, 0};
-    ptrdiff_t t;
-    if (skipnan) {
-        for (t = 0; t < c; t += 4) {
-            fcp_v4d g = *(const fcp_v4d*)(x - t - 3);  /* (aligned(8): unaligned) */
-            fcp_v4l m = (fcp_v4l)g & magnitude;
-            fcp_v4l counts = m <= inf;  /* not NaN, by the bits (absorb) */
-            bad |= (m < vlo) | ((m > vhi) & counts);
-            sign |= (fcp_v4l)g & counts;
-        }
-    } else {
-        for (t = 0; t < c; t += 4) {
-            fcp_v4d g = *(const fcp_v4d*)(x - t - 3);  /* (aligned(8): unaligned) */
-            fcp_v4l m = (fcp_v4l)g & magnitude;
-            bad |= (m < vlo) | (m > vhi);
-            sign |= (fcp_v4l)g;
-        }
-    }
-    *neg = fcp_any(sign & ~magnitude);
-    return fcp_any(bad);
-}
-
+#define FCP_BITS64(g) ((fcp_v4l)(g))
+#define FCP_BITS32(g) ((fcp_v4i)__builtin_convertvector((g), fcp_v4f))
+FCP_MOVES_DOWN_AS(fcp_moves_down, fcp_v4l, int64_t, FCP_BITS64, INT64_MAX, FCP_INF_BITS)
 /* fcp_moves_down for float64 factors of a float32 result: each cast to
  * float first (as absorb's float_factor does), its bits tested against the
  * float range (fcp_stay_rangef).  At stride -1 GCC kept that loop scalar
  * too (1-D float64 with dtype=float32 stuck at a subnormal, reverse: 2.3x
  * the forward scan's time, nancumprod reverse 3.4x). */
-typedef float fcp_v4f __attribute__((vector_size(16)));
-typedef int32_t fcp_v4i __attribute__((vector_size(16)));
-static inline int fcp_any4(fcp_v4i v)
-{
-    int32_t e[4];
-    memcpy(e, &v, sizeof e);
-    return (e[0] | e[1] | e[2] | e[3]) != 0;
-}
-static inline int fcp_moves_downf(const double* x, ptrdiff_t c, int32_t lo, int32_t hi,
-                                  int skipnan, int* neg)
-{
-    const fcp_v4i magnitude = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX};
-    const fcp_v4i vlo = {lo, lo, lo, lo}, vhi = {hi, hi, hi, hi};
-    const fcp_v4i inf = {0x7f800000, 0x7f800000, 0x7f800000, 0x7f800000};
-    fcp_v4i bad = {0, 0, 0, 0}, sign = {0, 0, 0, 0};
-    ptrdiff_t t;
-    if (skipnan) {
-        for (t = 0; t < c; t += 4) {
-            fcp_v4d g = *(const fcp_v4d*)(x - t - 3);  /* (aligned(8): unaligned) */
-            fcp_v4i b = (fcp_v4i)__builtin_convertvector(g, fcp_v4f);
-            fcp_v4i m = b & magnitude;
-            fcp_v4i counts = m <= inf;  /* not NaN, by the bits (absorb) */
-            bad |= (m < vlo) | ((m > vhi) & counts);
-            sign |= b & counts;
-        }
-    } else {
-        for (t = 0; t < c; t += 4) {
-            fcp_v4d g = *(const fcp_v4d*)(x - t - 3);  /* (aligned(8): unaligned) */
-            fcp_v4i b = (fcp_v4i)__builtin_convertvector(g, fcp_v4f);
-            fcp_v4i m = b & magnitude;
-            bad |= (m < vlo) | (m > vhi);
-            sign |= b;
-        }
-    }
-    *neg = fcp_any4(sign & ~magnitude);
-    return fcp_any4(bad);
-}
+FCP_MOVES_DOWN_AS(fcp_moves_downf, fcp_v4i, int32_t, FCP_BITS32, INT32_MAX, 0x7f800000)
+#undef FCP_BITS32
+#undef FCP_BITS64
+#undef FCP_MOVES_DOWN_AS
 
 /* Floating values to integer results as torch's x86-64 build casts them
  * (fastcumprod._dtypes.FLOAT_TO_INT_VIA): truncated toward zero into int32 or
