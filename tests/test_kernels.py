@@ -6,11 +6,12 @@ import importlib
 import numpy as np
 import pytest
 
+import fastcumprod.numpy
 from fastcumprod import _dtypes, _kernels, _reference
 from fastcumprod._layout import plan
 
 from arrays import values
-from conftest import assert_identical
+from conftest import assert_identical, torch, torch_family
 from test_mixed_tiles import arrays as mixed_arrays
 
 @pytest.fixture(scope="module", autouse=True)
@@ -209,3 +210,62 @@ def test_reverse_lone_integer_lane_at_a_known_stride(src, dst):
                 for xb, yb in ((xf[:cut], yf[:cut]), (xf[cut:], yf[cut:])):
                     kernels.scan(xb, yb, *plan(xb, yb, 0), carry, _via(x, y), flags)
                 assert_identical(y, expected)
+
+
+def _nan_after_invalid(src, lanes, n, rng):
+    """Lanes of factors in [0.5, 1.5] whose product turns NaN by 0 * inf at a
+    different element in each lane, with NaN factors (payloads, both signs,
+    a signalling one) before it, just after it and later on."""
+    x = rng.uniform(0.5, 1.5, (lanes, n))
+    x[:, ::7] *= -1
+    nans = np.array([0x7FF8000000000123, 0xFFF8000000000456, 0x7FF0000000000789],
+                    np.uint64).view(np.float64)
+    imag = np.where(np.arange(n) % 11 == 0, np.nan, 0.0) * np.ones((lanes, 1))
+    for r in range(lanes):
+        inf = 50 + 37 * r
+        x[r, inf], x[r, inf + 1 + r] = np.inf, 0.0
+        imag[r, [inf, inf + 1 + r]] = 0.0  # a NaN part would skip them
+        for k, at in enumerate((inf - 3, inf + 2 + r, inf + 3 + r, inf + 300, n - 1)):
+            x[r, at] = nans[k % 3]
+    with np.errstate(all="ignore"):
+        if np.dtype(src).kind == "c":
+            x = x + 1j * imag
+        return x.astype(src)
+
+
+@pytest.mark.parametrize("src,dst", [("float64", "float64"), ("float32", "float32"),
+                                     ("float64", "float32"), ("float16", "float32"),
+                                     ("complex128", "float64"), ("complex64", "float32"),
+                                     ("float16", "float16")])
+def test_nancumprod_chains_multiply_without_the_nan_test(src, dst):
+    """nancumprod's lone lanes and chains multiply with the plain product,
+    not the chain's NaN test (fcp_mul): their factors are never NaN, so the
+    accumulator's NaN survives either way (1-D float64 -> float32 took 1.17x
+    plain cumprod's time with the test).  Every build, lanes whose product
+    turns NaN by 0 * inf with NaN factors on either side, forward and
+    reverse, exclusive, a lone lane and rows of chains, against the
+    reference and torch's where-isnan formulation."""
+    rng = np.random.default_rng(8)
+    x2 = _nan_after_invalid(src, 6, 1500, rng)
+    for x in (x2, x2[0], x2[5]):
+        dim = x.ndim - 1
+        for reverse in (False, True):
+            for exclusive in (False, True):
+                expected = _reference.nancumprod(x, dim, dtype=dst, reverse=reverse,
+                                                 exclusive=exclusive)
+                assert np.isnan(expected).any(axis=-1).all()  # the case it is about
+                if torch is not None:
+                    assert_identical(expected, torch_family(x, dim, dst, reverse, exclusive,
+                                                            skipnan=True))
+                flags = _kernels.kernels.FLAGS["skipnan"] | (
+                    _kernels.kernels.FLAGS["exclusive"] if exclusive else 0)
+                for kernels in _runnable_builds():
+                    y = np.empty(x.shape, dst)
+                    xs, ys = (np.flip(x), np.flip(y)) if reverse else (x, y)
+                    with np.errstate(all="ignore"):
+                        kernels.scan(xs, ys, *plan(xs, ys, dim), None, 0, flags)
+                    assert_identical(y, expected)
+        if src == dst:  # numpy's semantics multiply in the result type
+            with np.errstate(all="ignore"):
+                assert_identical(fastcumprod.numpy.nancumprod(x, dim),
+                                 np.nancumprod(x, dim))

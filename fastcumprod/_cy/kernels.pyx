@@ -665,6 +665,12 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
             g = fcp_one_if_nan_chain(real_factor(v, y, via, flags & ~F_SKIPNAN))
         else:
             g = real_factor(v, y, via, flags)
+        if mul == MUL_CHAIN and (flags & F_SKIPNAN):
+            # nancumprod's factor is never NaN, so only the accumulator can
+            # be, and x86 returns the NaN operand in either order: the plain
+            # product keeps the NaN rule without the chain's test (1-D
+            # float64 -> float32: 1.17x plain cumprod's time with it).
+            mul = MUL_PLAIN
         if exclusive:
             y[0] = <dst_t>ad[j]
         if dst_t is float and (flags & F_NUMPY):
