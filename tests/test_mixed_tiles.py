@@ -262,3 +262,30 @@ def test_tiles_in_registers_by_default_on_amd_cpus_only():
     except OSError:
         pytest.skip("no /proc/cpuinfo to tell the CPU's vendor")
     assert on == (amd and kernels.__name__.endswith("_v3"))
+
+
+@pytest.mark.parametrize("dtype,shape,dim", [
+    ("float32", (3 * 64 + 5, 4 * 256 + 37), 0),   # reverse strips: 64 steps, 4t lanes
+    ("float64", (7, 300, 70), 0),                  # lanes shorter than a tile
+    ("float32", (40, 9, 2 * 256 + 5), 1),
+    ("float64", (5, 60, 2 * 128 + 1), 1)])
+@pytest.mark.parametrize("reverse,exclusive,skipnan",
+                         [(False, False, False), (True, False, False), (True, True, False),
+                          (True, False, True)])
+def test_reverse_strips_and_short_lanes_in_wider_tiles(dtype, shape, dim, reverse, exclusive,
+                                                       skipnan, tiles):
+    """Square tiles change shape where that was measured faster: a reverse
+    float32 scan's staged strips take 64 steps of 4t lanes, and lanes
+    shorter than a tile more lanes in the same bytes (kernels.pyx:
+    cast_block).  Across those tiles' edges, NaNs in, in both directions
+    (Fortran into C, C into Fortran), every variant here: the same bits."""
+    rng = np.random.default_rng(11)
+    a = values(dtype, int(np.prod(shape)), rng, special=0.01).reshape(shape)
+    f = fastcumprod.nancumprod if skipnan else fastcumprod.cumprod
+    ref = _reference.nancumprod if skipnan else _reference.cumprod
+    for x, out in [(np.asfortranarray(a), np.empty(shape, dtype)),
+                   (a, np.empty(shape, dtype, order="F"))]:
+        f(x, dim, out=out, reverse=reverse, exclusive=exclusive)
+        assert_identical(out, ref(x, dim, reverse=reverse, exclusive=exclusive))
+        if torch is not None:
+            assert_identical(out, torch_family(x, dim, None, reverse, exclusive, skipnan))
