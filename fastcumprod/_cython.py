@@ -1,23 +1,16 @@
 """The serial backend: the Cython kernels on a planned call, a second thread
 mapping a fresh result's pages meanwhile (fastcumprod._pages).
 
-The backends share one interface: wanted(plan, result_kind, fresh, threads)
-(what a call runs that may need preparing), ready(names) (whether those are
-prepared), and scan(x, y, plan, threads, fresh, carry, via, flags, fpe) ->
-whether it took the call (carry, via, flags, fpe: as
-fastcumprod._cy.kernels.scan takes them).  What each supports is
-fastcumprod._dispatch.choose's to say.
+The backends share one interface: scan(x, y, plan, threads, fresh, carry,
+via, flags, fpe) -> whether it took the call (carry, via, flags, fpe: as
+fastcumprod._cy.kernels.scan takes them).  This one, compiled ahead of
+time, takes every call, and is where the other declines to; a backend that
+compiles on first use (fastcumprod._numba) adds wanted(plan, result_kind,
+fresh, threads) (what a call runs), ready(names) and compile(names).  What
+each supports is fastcumprod._dispatch.choose's to say.
 """
 from . import _pages
 from ._kernels import kernels
-
-
-def wanted(plan, result_kind, fresh, threads):
-    return ()
-
-
-def ready(names=None):
-    return True
 
 
 def scan(x, y, plan, threads, fresh=False, carry=None, via=0, flags=0, fpe=None):
