@@ -266,6 +266,7 @@ def test_tiles_in_registers_by_default_on_amd_cpus_only():
 
 @pytest.mark.parametrize("dtype,shape,dim", [
     ("float32", (3 * 64 + 5, 4 * 256 + 37), 0),   # reverse strips: 64 steps, 4t lanes
+    ("float64", (8 * 128 + 37, 67), 0),           # float64 strips: 32 steps, lanes of 8t+
     ("float64", (7, 300, 70), 0),                  # lanes shorter than a tile
     ("float32", (40, 9, 2 * 256 + 5), 1),
     ("float64", (5, 60, 2 * 128 + 1), 1)])
@@ -275,9 +276,9 @@ def test_tiles_in_registers_by_default_on_amd_cpus_only():
 def test_reverse_strips_and_short_lanes_in_wider_tiles(dtype, shape, dim, reverse, exclusive,
                                                        skipnan, tiles):
     """Square tiles change shape where that was measured faster: a reverse
-    float32 scan's staged strips take 64 steps of 4t lanes, and lanes
-    shorter than a tile more lanes in the same bytes (kernels.pyx:
-    cast_block).  Across those tiles' edges, NaNs in, in both directions
+    scan's staged strips take runs of 256 bytes of 4t lanes (float64 ones
+    staged from lanes of 8 tiles on), and lanes shorter than a tile more
+    lanes in the same bytes (kernels.pyx: cast_block).  Across those tiles' edges, NaNs in, in both directions
     (Fortran into C, C into Fortran), every variant here: the same bits."""
     rng = np.random.default_rng(11)
     a = values(dtype, int(np.prod(shape)), rng, special=0.01).reshape(shape)

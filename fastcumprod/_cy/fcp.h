@@ -674,16 +674,17 @@ static inline ptrdiff_t fcp_across(const void* x, ptrdiff_t xs_m, ptrdiff_t xs_n
 {
     ptrdiff_t j = 0, sxs, sn = n + 16;
     const void* sx;
-    /* A reverse float32 scan's strips are staged (fcp_stage_up): 2-D
-     * 8192x4096 Fortran into C along 0, one thread, 32.5-33.3 ms (the
+    /* A reverse scan's strips are staged (fcp_stage_up): 2-D 8192x4096
+     * float32 Fortran into C along 0, one thread, 32.5-33.3 ms (the
      * forward scan 27.6-28.3, the buffer 43.9-44.4), read downwards where
-     * they lie 34.5-36.5.  A reverse float64 scan keeps the buffer, which
-     * reads each run upwards: staged here, 3-D (64, 512, 512) along 0 took
-     * 31.0-31.7 ms at one thread (the buffer 31.1-31.2) and 17.3-17.7 at
-     * two (16.2-16.3); read downwards where they lie, 1.0-1.2x the
-     * buffer's time. */
+     * they lie 34.5-36.5.  float64 the same way in tiles of runs of 256
+     * bytes (kernels.pyx: cast_block), where lanes are 8 tiles long or
+     * longer: 2-D 4096x4096 along 0, 1.25-1.39x the forward scan's time
+     * through the buffer, 0.86-1.0x staged; shorter ones keep the buffer
+     * (3-D (64, 512, 512) along 0: staged 1.16-1.28x, the buffer
+     * 1.06-1.11x). */
     ptrdiff_t es = bits / 8;
-    if ((xs_n == 1 || (xs_n == -1 && bits == 32 && 16 * sn <= stage_size)) && ys_m == 1) {
+    if ((xs_n == 1 || (xs_n == -1 && 16 * sn <= stage_size)) && ys_m == 1) {
         int down = xs_n < 0;
         for (; j + 16 <= m; j += 16) {
             int ahead = j + 32 <= m;

@@ -1722,12 +1722,21 @@ cdef void cast_block(const src_t* x, dst_t* y, const Block* b) noexcept nogil:
         while 4 * t * t <= cap:
             t *= 2
         g, k = min(b.m, t), t
-        if fuse and b.xs_n == -1 and b.ys_m == 1 and sizeof(dst_t) == 4:
-            # A reverse float32 scan's strips, staged (fcp_stage_up): runs
-            # of 64 elements, 4t lanes (2-D 8192x4096 Fortran into C along
-            # 0, one thread: 1.11-1.14x the forward scan's time in square
-            # tiles, 1.02-1.06x; other layouts took longer so).
-            g, k = min(b.m, 4 * t), t // 4
+        if fuse and b.xs_n == -1 and b.ys_m == 1:
+            if sizeof(dst_t) == 8 and b.n < 8 * t:
+                # float64 lanes shorter than 8 tiles reverse through the
+                # buffer (fcp.h: fcp_across; staged, 200 x 20000 along 0
+                # took 1.29x the forward scan's time, the buffer 1.16x).
+                fuse = False
+            else:
+                # A reverse scan's strips, staged (fcp_stage_up): runs of
+                # 256 bytes, 4t lanes (one thread, reverse over forward
+                # time: 2-D 8192x4096 float32 Fortran into C along 0
+                # 1.11-1.14x in square tiles, 1.02-1.06x; float64 4096x4096
+                # 1.27-1.39x through the buffer, 1.12-1.15x staged in
+                # square tiles, 0.86-0.98x so; other layouts keep square
+                # tiles: C into Fortran took 1.04x against 1.00x).
+                g, k = min(b.m, 4 * t), t // 4
         pad = max(1, 64 // size)
         if b.n < k:
             # Lanes shorter than a tile: more of them, the buffer's bytes
