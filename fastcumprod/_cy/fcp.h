@@ -662,8 +662,8 @@ static inline void fcp_stage_up(const char* x, ptrdiff_t xs, ptrdiff_t n, ptrdif
 
 /* The first lanes of a tile of m lanes, n steps, 16 at a time (carry:
  * one double a lane), of 32-bit (float32) or 64-bit (float64) elements,
- * where x runs along each lane (xs_n = +-1; float32 only for -1, through
- * stage: room for stage_size floats, 16 * (n + 16) or more) and y across
+ * where x runs along each lane (xs_n = +-1; for -1 through
+ * stage: room for stage_size elements, 16 * (n + 16) or more) and y across
  * them (ys_m = 1);
  * returns how many lanes it took (0 in other layouts; the rest go through
  * the tile buffer).  Strides in elements. */
