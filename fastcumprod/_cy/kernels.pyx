@@ -601,6 +601,11 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
     # real_factor).
     cdef bint skip = ((flags & F_SKIPNAN) != 0) & src_nan(v)
     cdef bint exclusive = flags & F_EXCLUSIVE
+    # The product of a float accumulator: nancumprod's factor is never NaN,
+    # so only the accumulator can be, and x86 returns the NaN operand in
+    # either order: a chain's plain product keeps the NaN rule without its
+    # test (1-D float64 -> float32: 1.17x plain cumprod's time with it).
+    cdef int product = MUL_PLAIN if mul == MUL_CHAIN and (flags & F_SKIPNAN) else mul
     if dst_t is uint8_t or dst_t is uint16_t or dst_t is uint32_t:
         if exclusive:
             y[0] = <dst_t>a32[j]
@@ -625,9 +630,9 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
             y[0] = fcp_half_from_float(af[j])
         if flags & F_NUMPY:
             af[j] = fcp_mulf_numpy(af[j], f)
-        elif mul == MUL_PLAIN:
+        elif product == MUL_PLAIN:
             af[j] = af[j] * f
-        elif mul == MUL_CHAIN:
+        elif product == MUL_CHAIN:
             af[j] = fcp_mulf(af[j], f)
         else:
             af[j] = fcp_mulf_rows(af[j], f)
@@ -665,12 +670,6 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
             g = fcp_one_if_nan_chain(real_factor(v, y, via, flags & ~F_SKIPNAN))
         else:
             g = real_factor(v, y, via, flags)
-        if mul == MUL_CHAIN and (flags & F_SKIPNAN):
-            # nancumprod's factor is never NaN, so only the accumulator can
-            # be, and x86 returns the NaN operand in either order: the plain
-            # product keeps the NaN rule without the chain's test (1-D
-            # float64 -> float32: 1.17x plain cumprod's time with it).
-            mul = MUL_PLAIN
         if exclusive:
             y[0] = <dst_t>ad[j]
         if dst_t is float and (flags & F_NUMPY):
@@ -679,16 +678,16 @@ cdef inline void acc_step(char* acc, Py_ssize_t j, src_t v, dst_t* y, int via,
             # but one conversion shorter a step (1-D float32 chain: 37 ms
             # rounding the double product, 12 ms as torch's).
             f = <float>ad[j]
-            if mul == MUL_PLAIN:
+            if product == MUL_PLAIN:
                 f = f * <float>g
-            elif mul == MUL_CHAIN:
+            elif product == MUL_CHAIN:
                 f = fcp_mulf(f, <float>g)
             else:
                 f = fcp_mulf_rows(f, <float>g)
             ad[j] = <double>f
-        elif mul == MUL_PLAIN:
+        elif product == MUL_PLAIN:
             ad[j] = ad[j] * g
-        elif mul == MUL_CHAIN:
+        elif product == MUL_CHAIN:
             ad[j] = fcp_mul(ad[j], g)
         else:
             ad[j] = fcp_mul_rows(ad[j], g)
