@@ -3,7 +3,6 @@ input, normalise dim, resolve the dtype, check out, hand over."""
 from __future__ import annotations
 
 import inspect
-import operator
 import sys
 import warnings
 from typing import Any, SupportsIndex
@@ -11,11 +10,11 @@ from typing import Any, SupportsIndex
 import numpy as np
 import numpy.typing as npt
 
-from ._cy.fastpath import try_cumprod
+from ._cy.fastpath import normalize_dim, try_cumprod
 from ._cy.kernels import FLAGS, SPREAD_FROM
 from . import _dispatch
 from ._dispatch import get_backend
-from ._dtypes import input_dtype, result_dtype
+from ._dtypes import discards_imaginary, input_dtype, result_dtype
 from ._execute import kernel_ready, execute
 from ._layout import plane_axes, plan
 from ._memory import TooHard, self_overlapping
@@ -32,24 +31,6 @@ _NEEDS_DIM = ("{name}: missing required argument 'dim' (torch's contract scans o
               "axis; for numpy's, which flattens without an axis, use "
               "fastcumprod.numpy.{name}; for dask arrays, fastcumprod.dask.{name}, not "
               "dask.array.cumreduction, whose carried products are inexact)")
-
-
-def normalize_dim(dim, ndim, name="cumprod"):
-    """dim as a non-negative axis, with torch's rules and message (SPEC 1)."""
-    if dim is None:
-        raise TypeError(f"{name}: dim must be an integer, not None (for numpy's "
-                        f"flattening, use fastcumprod.numpy.{name}(x, axis=None))")
-    if isinstance(dim, (bool, np.bool_)):
-        raise TypeError(f"{name}: dim must be an integer, not {type(dim).__name__}")
-    try:
-        d = operator.index(dim)
-    except TypeError:
-        raise TypeError(f"{name}: dim must be an integer, not {type(dim).__name__}") from None
-    n = max(ndim, 1)
-    if not -n <= d < n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
-    return d % n
 
 
 def _check_out(out, shape):
@@ -218,8 +199,7 @@ def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan, carry
         return _masked_cumprod(input, dim, dtype, out, reverse=reverse, exclusive=exclusive)
     x = input if type(input) is np.ndarray else np.asarray(input)
     input_dtype(x.dtype)
-    # The common cases first, by lookups: a call on 10 elements is mostly this.
-    d = dim if type(dim) is int and 0 <= dim < x.ndim else normalize_dim(dim, x.ndim, name)
+    d = normalize_dim(dim, x.ndim, name)
     if out is not None and not isinstance(out, np.ndarray):
         raise TypeError(f"{name}: out must be a numpy.ndarray or a torch tensor, not {type(out).__name__}")
     res = result_dtype(x.dtype, dtype, out)
@@ -231,7 +211,7 @@ def _scan(name, input, dim, dtype, out, axis, reverse, exclusive, skipnan, carry
         out = np.empty_like(x, dtype=res)
     else:
         _check_out(out, x.shape)
-    if x.dtype.kind == "c" and res.kind != "c":
+    if discards_imaginary(x.dtype, res):
         # As numpy's astype and torch warn; the real part is a view, not a
         # copy.  nancumprod keeps the complex input: an element NaN in its
         # imaginary part only is replaced by 1 before the cast (the kernels

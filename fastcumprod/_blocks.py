@@ -19,7 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import numpy as _numpy
-from ._api import _MISSING, _check_out, _is_lazy, _is_masked, _scan, normalize_dim
+from ._api import _MISSING, _check_out, _is_lazy, _is_masked, _scan
+from ._cy.fastpath import normalize_dim
 from ._dtypes import ACCUMULATOR, NUMPY_LOOP_DTYPES, input_dtype, one_carry, result_dtype
 
 __all__ = ["Scanner", "scan_block"]

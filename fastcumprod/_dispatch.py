@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Iterator
 
 from . import _cython
-from ._dtypes import FLOAT_TO_INT_VIA
+from ._dtypes import float_to_int_via
 from ._kernels import kernels
 
 BACKENDS = ("auto", "cython", "numba")
@@ -382,8 +382,8 @@ def scan(x, y, plan, carry=None, fresh=False, flags=0, fpe=None):
     carry, as the serial kernels walk it); fresh: y was allocated for
     this call (its pages are not mapped yet); flags, fpe: the variant and
     where floating-point exceptions are collected (fastcumprod._cy.kernels.scan)."""
-    via = (kernels.VIA[FLOAT_TO_INT_VIA[y.dtype].name]
-           if x.dtype.kind in "fc" and y.dtype.kind in "iu" else 0)
+    through = float_to_int_via(x.dtype, y.dtype)
+    via = 0 if through is None else kernels.VIA[through.name]
     backend, threads = get_backend(), get_num_threads()
     if (not _forked and backend != "cython"
             and choose(backend, threads, plan, x.size, y.dtype, fresh) == "numba"

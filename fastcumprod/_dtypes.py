@@ -137,3 +137,15 @@ FLOAT_TO_INT_VIA = {
     np.dtype("int64"): np.dtype("int64"), np.dtype("uint8"): np.dtype("int64"),
     np.dtype("uint32"): np.dtype("int64"), np.dtype("uint64"): np.dtype("uint64"),
 }
+
+
+def float_to_int_via(src, dst):
+    """torch's intermediate type for a floating or complex input cast into an
+    integer result (FLOAT_TO_INT_VIA), or None where the cast needs none."""
+    return FLOAT_TO_INT_VIA[_native(dst)] if src.kind in "fc" and dst.kind in "iu" else None
+
+
+def discards_imaginary(src, dst):
+    """Whether a cast of src into dst drops an imaginary part (torch's cast,
+    which warns as numpy's astype does: ComplexWarning)."""
+    return src.kind == "c" and dst.kind != "c"

@@ -7,7 +7,7 @@ from . import _dispatch
 from ._cy.kernels import FLAGS
 from ._dtypes import one_carry
 from ._layout import lane_axes, plan
-from ._memory import overlaps, same_elements
+from ._cy.fastpath import needs_buffer
 
 # Elements copied to native order per block (256 KiB of int64: the block
 # stays in L2 between the copy and the scan).
@@ -37,7 +37,7 @@ def execute(x, out, dim, fresh=False, flags=0, fpe=None, loop=None, cast=None, c
     (SPEC 10), an array of x's shape without dim in the accumulator dtype of
     the result, which the scan starts from and leaves the lanes' products
     in (fastcumprod._blocks)."""
-    if not fresh and overlaps(x, out) and not same_elements(x, out):
+    if not fresh and needs_buffer(x, out):
         # out overlaps x in a way that would make the scan read what it
         # already wrote: the one whole buffer SPEC 4 allows.
         tmp = np.empty(out.shape, (loop or out.dtype).newbyteorder("="))

@@ -1,6 +1,6 @@
-"""Which bytes arrays share (SPEC 4): an out= whose elements overlap each
-other is refused, one that overlaps the input is buffered."""
-import numpy as np
+"""Whether an out='s elements share bytes with each other (SPEC 4), which
+is refused.  (Whether out shares bytes with the input, which is buffered,
+every call asks first: fastcumprod._cy.fastpath.needs_buffer.)"""
 
 # Nodes the exact self-overlap search may visit (about 0.1 s in Python)
 # before it gives up and the call is refused as undecidable.
@@ -61,21 +61,3 @@ def _interleaved_overlap(dims, itemsize, max_work):
                    for z in range(lo, hi + 1))
 
     return search(0, 0, False)
-
-
-def overlaps(x, y):
-    """Whether x and y share a byte (numpy's exact test, bounded; where it
-    cannot decide, assume they do: the caller then only buffers)."""
-    if not np.may_share_memory(x, y):
-        return False
-    try:
-        return np.shares_memory(x, y, max_work=10_000)
-    except np.exceptions.TooHardError:
-        return True
-
-
-def same_elements(x, y):
-    """Whether x[i] and y[i] are at one address for every i (an in-place call):
-    each element is read before it is written, so no buffer is needed."""
-    return (x.__array_interface__["data"][0] == y.__array_interface__["data"][0]
-            and x.strides == y.strides and x.itemsize == y.itemsize)

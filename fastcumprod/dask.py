@@ -32,6 +32,7 @@ from dask.highlevelgraph import HighLevelGraph
 
 from . import _api, numpy as _numpy
 from ._blocks import _options, scan_block
+from ._cy.fastpath import normalize_dim
 from ._dispatch import config
 from ._dtypes import NUMPY_LOOP_DTYPES, input_dtype, result_dtype
 
@@ -95,7 +96,7 @@ def _torch(function, x, dim, dtype, reverse, exclusive, threads):
         scan = partial(getattr(_api, function), dim=0, dtype=dtype, reverse=reverse,
                        exclusive=exclusive)
         return x.map_blocks(scan, dtype=result, meta=np.empty((), result))
-    d = _api.normalize_dim(dim, x.ndim, function)
+    d = normalize_dim(dim, x.ndim, function)
     return _scanned(x, d, result, function=function, semantics="torch", dtype=dtype,
                     reverse=bool(reverse), exclusive=bool(exclusive), threads=threads)
 

@@ -27,7 +27,8 @@ import numpy.typing as npt
 from ._cy.kernels import FLAGS, FPE
 from ._dtypes import ARITHMETIC, NUMPY_LOOP_DTYPES, numpy_fuses_cast
 from ._execute import execute
-from ._memory import TooHard, overlaps, self_overlapping
+from ._cy.fastpath import overlaps
+from ._memory import TooHard, self_overlapping
 
 __all__ = ["cumprod", "cumulative_prod", "nancumprod"]
 

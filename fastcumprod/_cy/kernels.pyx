@@ -1947,36 +1947,11 @@ def type_code(dtype):
     return code_of(dtype)
 
 
-def scan_contiguous(cnp.ndarray x, cnp.ndarray y, int dim):
-    """y = cumprod(x, dim) for C-contiguous x and y of one shape, planned here:
-    (outer, n, inner) are the products of the lengths before, at and after dim
-    (the plan of fastcumprod._layout for this layout, without its Python cost)."""
-    cdef int d, nd = cnp.PyArray_NDIM(x)
-    cdef cnp.npy_intp* shape = cnp.PyArray_DIMS(x)
-    cdef Py_ssize_t outer = 1, inner = 1
-    for d in range(dim):
-        outer *= shape[d]
-    for d in range(dim + 1, nd):
-        inner *= shape[d]
-    n = shape[dim]
-    scan(x, y, ((outer, n * inner, n * inner),) if outer > 1 else (), n, inner, inner,
-         inner, 1, 1, inner == 1)
-
-
-def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_n,
-         Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
-         bint chains, Py_ssize_t group=1, cnp.ndarray carry=None, int via=VIA_I64,
-         int flags=0, cnp.ndarray fpe=None):
-    """y = cumprod(x) over the plan of fastcumprod._layout (strides in elements).
-
-    outer holds (length, x stride, y stride) triples; group: rows of the last
-    outer axis a block takes (Block.m2).  carry: the lanes'
-    accumulators (outer lanes first, m a row, C order, the accumulator dtype
-    of y's dtype), which the scan starts from and leaves the lanes' products
-    in; None: from 1.  via: how a floating x becomes an integer y (VIA).
-    flags: the variant (FLAGS).  fpe: an intc array whose first element the
-    floating-point exceptions raised (FPE) are ORed into; None: not collected.
-    """
+cdef int scan_c(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_n,
+                Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
+                bint chains, Py_ssize_t group, cnp.ndarray carry, int via, int flags,
+                cnp.ndarray fpe) except -1:
+    """scan()'s body, for its two entries."""
     cdef Py_ssize_t oshape[MAX_OUTER]
     cdef Py_ssize_t xs_o[MAX_OUTER]
     cdef Py_ssize_t ys_o[MAX_OUTER]
@@ -2006,7 +1981,7 @@ def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_
         b.m2 = min(group, oshape[nouter - 1])
         b.xs_m2, b.ys_m2 = xs_o[nouter - 1], ys_o[nouter - 1]
     if m == 0 or n == 0:
-        return
+        return 0
     with nogil:
         while True:
             run_block(&b)
@@ -2030,3 +2005,30 @@ def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_
                 break
             if nouter > 0:
                 b.m2 = min(group, oshape[nouter - 1] - idx[nouter - 1])
+    return 0
+
+
+def scan(cnp.ndarray x, cnp.ndarray y, tuple outer, Py_ssize_t n, Py_ssize_t xs_n,
+         Py_ssize_t ys_n, Py_ssize_t m, Py_ssize_t xs_m, Py_ssize_t ys_m,
+         bint chains, Py_ssize_t group=1, cnp.ndarray carry=None, int via=VIA_I64,
+         int flags=0, cnp.ndarray fpe=None):
+    """y = cumprod(x) over the plan of fastcumprod._layout (strides in elements).
+
+    outer holds (length, x stride, y stride) triples; group: rows of the last
+    outer axis a block takes (Block.m2).  carry: the lanes'
+    accumulators (outer lanes first, m a row, C order, the accumulator dtype
+    of y's dtype), which the scan starts from and leaves the lanes' products
+    in; None: from 1.  via: how a floating x becomes an integer y (VIA).
+    flags: the variant (FLAGS).  fpe: an intc array whose first element the
+    floating-point exceptions raised (FPE) are ORed into; None: not collected.
+    """
+    scan_c(x, y, outer, n, xs_n, ys_n, m, xs_m, ys_m, chains, group, carry, via, flags, fpe)
+
+
+def scan_plan(cnp.ndarray x, cnp.ndarray y, tuple plan):
+    """scan(x, y, *plan) from 1 in torch's arithmetic, plan a tuple of the
+    fields of fastcumprod._layout's Plan in order: the small-call fast
+    path's entry (parsing scan()'s eleven arguments took longer than a scan
+    of ten elements)."""
+    scan_c(x, y, plan[0], plan[1], plan[2], plan[3], plan[4], plan[5], plan[6], plan[7],
+           plan[8], None, VIA_I64, 0, None)
