@@ -12,8 +12,6 @@ from fastcumprod._cy import fastpath
 
 from conftest import assert_identical
 
-ALIASES = sorted({np.dtype(c) for c in np.typecodes["All"]} & set(_dtypes.INPUT_DTYPES),
-                 key=str)
 # numpy's two int64s (and two uint64s) on Linux: distinct type numbers.
 CODES = [c for c in np.typecodes["All"] if np.dtype(c) in _dtypes.INPUT_DTYPES]
 

@@ -49,14 +49,17 @@ cpdef Py_ssize_t normalize_dim(object dim, Py_ssize_t ndim, str name="cumprod") 
             index = operator.index(dim)
         except TypeError:
             raise TypeError(f"{name}: dim must be an integer, not {type(dim).__name__}") from None
-        if not -64 <= index < 64:
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-n}, {n - 1}], but got {index})")
+        if not -n <= index < n:  # (also any int too large for d)
+            out_of_range(n, index)
         d = index
     if not -n <= d < n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+        out_of_range(n, d)
     return d + n if d < 0 else d
+
+
+cdef out_of_range(Py_ssize_t n, object d):
+    raise IndexError(
+        f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
 
 
 cdef bint contiguous(cnp.ndarray a):
